@@ -1,0 +1,22 @@
+# deliverypipe — see README.md. Every target installs what it needs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export GONOSUMDB := github.com/apache/beam
+export GOFLAGS := -buildvcs=false
+
+GO ?= go
+BIN := $(CURDIR)/bin
+STACK_DIR := $(CURDIR)/.stack
+
+.PHONY: all build vet test demo stack-up stack-down clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/ ./cmd/...
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf $(BIN) $(STACK_DIR)
