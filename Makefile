@@ -20,3 +20,15 @@ vet:
 
 clean:
 	rm -rf $(BIN) $(STACK_DIR)
+
+# Local AWS stack (testing/stack): installs pinned emulators and bin/s3server
+# only when missing or out of date; `source .stack/env` after stack-up.
+.PHONY: stack-deps
+stack-deps:
+	bash testing/stack/deps.sh
+
+stack-up: stack-deps
+	STACK_DIR=$(STACK_DIR) bash testing/stack/up.sh
+
+stack-down:
+	STACK_DIR=$(STACK_DIR) bash testing/stack/down.sh
