@@ -141,7 +141,9 @@ func TestLifecycle(t *testing.T) {
 	if len(byOrder) != cfg.Orders {
 		t.Fatalf("%d orders, want %d", len(byOrder), cfg.Orders)
 	}
-	gap := func(a, b event.Event) time.Duration { return time.Duration(b.EventTimeMillis-a.EventTimeMillis) * time.Millisecond }
+	gap := func(a, b event.Event) time.Duration {
+		return time.Duration(b.EventTimeMillis-a.EventTimeMillis) * time.Millisecond
+	}
 	within := func(d, lo, hi time.Duration) bool { return d >= lo && d < hi }
 	cancelled := 0
 	for id, steps := range byOrder {
