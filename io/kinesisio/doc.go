@@ -1,0 +1,20 @@
+// Package kinesisio reads from and writes to Amazon Kinesis Data Streams in
+// Beam Go pipelines.
+//
+// The Beam Go SDK ships no Kinesis connector, so this package provides one,
+// shaped like Beam's io/natsio:
+//
+//   - Read is an unbounded splittable DoFn. Its restriction is a shard group:
+//     the positions of a set of shards, parents and their descendants together,
+//     because an SDF cannot feed newly discovered child shards back to itself.
+//     It self-checkpoints regularly (ResumeProcessingIn), which is what Flink's
+//     portable runner needs to checkpoint an SDF.
+//   - ReadBounded reads the same way but stops (at the stream tip present at
+//     start, after N records or after a duration), producing a bounded
+//     PCollection for batch runners such as Spark and for tests.
+//   - Write sends a PCollection with batched PutRecords calls.
+//
+// Sequence numbers are decimal strings of up to 129 digits and are compared as
+// big integers. KPL-aggregated records are de-aggregated into user records that
+// carry a sub-sequence number, so a checkpoint can point inside an aggregate.
+package kinesisio

@@ -1,0 +1,156 @@
+package kinesisio
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/sdf"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+)
+
+func init() {
+	register.DoFn5x2[context.Context, *WatermarkEstimator, *sdf.LockRTracker, []byte, func(beam.EventTime, Record), sdf.ProcessContinuation, error](&readFn{})
+	register.Emitter2[beam.EventTime, Record]()
+}
+
+// Read returns an unbounded PCollection<Record> of every record in stream,
+// read by WithGroups shard groups (default 1), from each shard's checkpoint or
+// start position (default TRIM_HORIZON), stamped by the watermark policy
+// (default arrival time). Invalid options panic at construction time, as in
+// Beam's other IOs; use ValidateReadOptions to check flags beforehand.
+func Read(s beam.Scope, stream string, opts ...ReadOption) beam.PCollection {
+	s = s.Scope("kinesisio.Read")
+	cfg, err := buildConfig(stream, opts)
+	if err != nil {
+		panic(fmt.Sprintf("kinesisio.Read: %v", err))
+	}
+	return beam.ParDo(s, &readFn{Cfg: cfg}, beam.Impulse(s))
+}
+
+// ValidateReadOptions reports what is wrong with a set of options, so a
+// command can fail fast with a message before building the pipeline.
+func ValidateReadOptions(stream string, opts ...ReadOption) error {
+	_, err := buildConfig(stream, opts)
+	return err
+}
+
+// readFn is the unbounded shard-group SDF.
+type readFn struct {
+	Cfg    readConfig
+	reader *groupReader
+}
+
+// Setup builds the Kinesis client.
+func (fn *readFn) Setup(ctx context.Context) error {
+	r, err := newGroupReader(ctx, fn.Cfg)
+	fn.reader = r
+	return err
+}
+
+func (fn *readFn) ensure(ctx context.Context) error {
+	if fn.reader != nil {
+		return nil
+	}
+	return fn.Setup(ctx)
+}
+
+// CreateInitialRestriction lists the stream's shards once.
+func (fn *readFn) CreateInitialRestriction(ctx context.Context, _ []byte) (Restriction, error) {
+	return createInitial(ctx, fn.ensure, &fn.reader, fn.Cfg)
+}
+
+// SplitRestriction deals the shards into shard groups.
+func (fn *readFn) SplitRestriction(_ []byte, rest Restriction) []Restriction {
+	return splitGroups(rest)
+}
+
+// RestrictionSize weighs a group by its number of open shards.
+func (fn *readFn) RestrictionSize(_ []byte, rest Restriction) float64 { return restrictionSize(rest) }
+
+// CreateTracker wraps the restriction's tracker in a lock: splits arrive
+// while ProcessElement runs.
+func (fn *readFn) CreateTracker(rest Restriction) *sdf.LockRTracker {
+	return sdf.NewLockRTracker(NewTracker(rest, false))
+}
+
+// InitialWatermarkEstimatorState starts the watermark at the impulse's time.
+func (fn *readFn) InitialWatermarkEstimatorState(et beam.EventTime, _ Restriction, _ []byte) int64 {
+	return et.Milliseconds()
+}
+
+// CreateWatermarkEstimator restores the estimator from its state.
+func (fn *readFn) CreateWatermarkEstimator(ms int64) *WatermarkEstimator {
+	return &WatermarkEstimator{State: ms}
+}
+
+// WatermarkEstimatorState saves the estimator.
+func (fn *readFn) WatermarkEstimatorState(e *WatermarkEstimator) int64 { return e.State }
+
+// ProcessElement reads the group until every readable shard is at the tip,
+// or for at most MaxReadTime, then self-checkpoints: Flink's portable runner
+// checkpoints an SDF only when it returns.
+func (fn *readFn) ProcessElement(ctx context.Context, we *WatermarkEstimator, rt *sdf.LockRTracker, _ []byte, emit func(beam.EventTime, Record)) (sdf.ProcessContinuation, error) {
+	if err := fn.ensure(ctx); err != nil {
+		return sdf.StopProcessing(), err
+	}
+	deadline := time.Now().Add(fn.Cfg.MaxReadTime)
+	for {
+		res, err := fn.reader.step(ctx, rt, emit)
+		if err != nil {
+			return sdf.StopProcessing(), err
+		}
+		fn.advanceWatermark(rt, we)
+		switch {
+		case res.refused || rt.IsDone():
+			return sdf.StopProcessing(), rt.GetError()
+		case res.caughtUp:
+			return sdf.ResumeProcessingIn(fn.Cfg.PollInterval), nil
+		case time.Now().After(deadline):
+			return sdf.ResumeProcessingIn(0), nil
+		}
+		if err := wait(ctx, res.nextDue); err != nil {
+			return sdf.StopProcessing(), err
+		}
+	}
+}
+
+func (fn *readFn) advanceWatermark(rt *sdf.LockRTracker, we *WatermarkEstimator) {
+	rest := rt.GetRestriction().(Restriction)
+	if wm, ok := fn.Cfg.Policy.groupWatermark(&rest, fn.Cfg.IdleLag); ok {
+		we.advance(wm)
+	}
+}
+
+// createInitial lists shards and builds the one restriction that
+// SplitRestriction deals into groups. LATEST is pinned to the listing time as
+// AT_TIMESTAMP, so a restart or a retried bundle starts from the same place.
+func createInitial(ctx context.Context, ensure func(context.Context) error, reader **groupReader, cfg readConfig) (Restriction, error) {
+	if err := ensure(ctx); err != nil {
+		return Restriction{}, err
+	}
+	shards, err := listShards(ctx, (*reader).client, cfg.Stream)
+	if err != nil {
+		return Restriction{}, err
+	}
+	now := time.Now().UnixMilli()
+	c := cfg
+	r := initialRestriction(shards, &c, now)
+	if c.Start.Type == Latest {
+		for i := range r.Shards {
+			r.Shards[i].Start = StartPosition{Type: AtTimestamp, TimestampMillis: now}
+		}
+	}
+	return r, nil
+}
+
+func restrictionSize(rest Restriction) float64 {
+	n := 0
+	for _, s := range rest.Shards {
+		if !s.Closed && !s.Stopped {
+			n++
+		}
+	}
+	return float64(n)
+}

@@ -1,0 +1,292 @@
+package kinesisio
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/sdf"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+)
+
+// Per-shard service limits: 5 GetRecords calls and 2 MB per second.
+const (
+	minCallGap      = 200 * time.Millisecond
+	maxBytesPerSec  = 2 << 20
+	shardIteratorTTL = 4 * time.Minute // AWS expires iterators after 5 minutes
+)
+
+// groupReader is the reading core shared by the unbounded and bounded DoFns.
+// It lives for the DoFn instance, so shard iterators and call pacing survive
+// self-checkpoints on the same worker.
+type groupReader struct {
+	cfg           readConfig
+	client        *kinesis.Client
+	tsFn          TimestampFn
+	iters         map[string]iterState
+	nextCall      map[string]time.Time
+	lastDiscovery time.Time
+	metrics       *readMetrics
+}
+
+// iterState is a cached iterator that continues right after position after.
+type iterState struct {
+	iterator string
+	after    Position
+	fetched  time.Time
+}
+
+func newGroupReader(ctx context.Context, cfg readConfig) (*groupReader, error) {
+	c, err := newClient(ctx, cfg.Region, cfg.Endpoint, cfg.MaxAttempts)
+	if err != nil {
+		return nil, err
+	}
+	g := &groupReader{
+		cfg:      cfg,
+		client:   c,
+		iters:    map[string]iterState{},
+		nextCall: map[string]time.Time{},
+		metrics:  newReadMetrics(),
+	}
+	if cfg.Policy.Kind == EventTime {
+		g.tsFn, _ = lookupTimestampFn(cfg.Policy.TimestampFn)
+		if g.tsFn == nil {
+			return nil, fmt.Errorf("kinesisio: no TimestampFn registered as %q on this worker", cfg.Policy.TimestampFn)
+		}
+	}
+	return g, nil
+}
+
+// stepResult sums up one pass over the group's shards.
+type stepResult struct {
+	records  int
+	caughtUp bool      // every readable shard is at the tip (or none is readable)
+	refused  bool      // the tracker refused a claim: the restriction was split
+	nextDue  time.Time // earliest time another call is allowed
+}
+
+// step makes at most one GetRecords call per readable shard that is due.
+func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(beam.EventTime, Record)) (stepResult, error) {
+	res := stepResult{caughtUp: true}
+	rest := rt.GetRestriction().(Restriction)
+	if time.Since(g.lastDiscovery) >= g.cfg.DiscoveryInterval {
+		if err := g.discover(ctx, rt, &rest); err != nil {
+			return res, err
+		}
+	}
+	closedOne := false
+	for i := range rest.Shards {
+		s := rest.Shards[i]
+		if !rest.readable(&s) {
+			continue
+		}
+		if due := g.nextCall[s.ShardID]; time.Now().Before(due) {
+			res.caughtUp = res.caughtUp && s.CaughtUp
+			if res.nextDue.IsZero() || due.Before(res.nextDue) {
+				res.nextDue = due
+			}
+			continue
+		}
+		sr, err := g.readShard(ctx, rt, s, rest.StopAtMillis, emit)
+		if err != nil {
+			return res, err
+		}
+		res.records += sr.records
+		if sr.refused {
+			res.refused = true
+			return res, nil
+		}
+		closedOne = closedOne || sr.closed
+		res.caughtUp = res.caughtUp && (sr.atTip || sr.closed || sr.stopped)
+		if due := g.nextCall[s.ShardID]; res.nextDue.IsZero() || due.Before(res.nextDue) {
+			res.nextDue = due
+		}
+	}
+	if closedOne { // children of a finished parent become readable now
+		rest = rt.GetRestriction().(Restriction)
+		if err := g.discover(ctx, rt, &rest); err != nil {
+			return res, err
+		}
+		res.caughtUp = false
+	}
+	return res, nil
+}
+
+// discover adds child shards of the group's shards found by ListShards.
+func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *Restriction) error {
+	g.lastDiscovery = time.Now()
+	listing, err := listShards(ctx, g.client, g.cfg.Stream)
+	if err != nil {
+		return err
+	}
+	for _, child := range newChildren(rest, listing) {
+		if !rt.TryClaim(claim{kind: claimAddShard, shard: child}) {
+			return nil
+		}
+	}
+	return nil
+}
+
+type shardResult struct {
+	records                         int
+	atTip, closed, stopped, refused bool
+}
+
+// readShard makes one GetRecords call on shard s and claims what it returns.
+func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s ShardState, stopAt int64, emit func(beam.EventTime, Record)) (shardResult, error) {
+	var res shardResult
+	out, err := g.getRecords(ctx, s)
+	if err != nil {
+		return res, err
+	}
+	now := time.Now()
+	m := g.metrics.shard(s.ShardID)
+	m.calls.Inc(ctx, 1)
+	bytes := 0
+	last := s.Last
+	for _, r := range out.Records {
+		arrival := aws.ToTime(r.ApproximateArrivalTimestamp)
+		if stopAt > 0 && arrival.UnixMilli() > stopAt {
+			res.stopped = true
+			break
+		}
+		bytes += len(r.Data)
+		for _, u := range deaggregate(r.Data, aws.ToString(r.PartitionKey)) {
+			pos := Position{Sequence: aws.ToString(r.SequenceNumber), SubSequence: u.sub}
+			if !last.IsZero() && !pos.After(last) {
+				continue // already read: a resume inside an aggregate re-reads it
+			}
+			ts, wm := g.cfg.Policy.stamp(g.tsFn, u.data, arrival, now)
+			if !rt.TryClaim(claim{kind: claimRecord, shardID: s.ShardID, pos: pos, wm: wm}) {
+				delete(g.iters, s.ShardID) // stopped mid-call: the cache no longer matches
+				res.refused = true
+				return res, rt.GetError()
+			}
+			emit(mtime.FromTime(ts), Record{
+				Data: u.data, Stream: g.cfg.Stream, ShardID: s.ShardID,
+				Sequence: pos.Sequence, SubSequence: pos.SubSequence,
+				PartitionKey: u.partitionKey, ArrivalMillis: arrival.UnixMilli(),
+			})
+			last = pos
+			res.records++
+		}
+		m.lagMillis.Set(ctx, now.Sub(arrival).Milliseconds())
+	}
+	m.records.Inc(ctx, int64(res.records))
+	m.bytes.Inc(ctx, int64(bytes))
+	g.nextCall[s.ShardID] = now.Add(max(minCallGap, time.Duration(float64(bytes)/maxBytesPerSec*float64(time.Second))))
+
+	switch {
+	case res.stopped:
+		delete(g.iters, s.ShardID)
+		if !rt.TryClaim(claim{kind: claimStop, shardID: s.ShardID}) {
+			res.refused = true
+		}
+	case out.NextShardIterator == nil: // the shard has ended and was read to its end
+		delete(g.iters, s.ShardID)
+		res.closed = true
+		if !rt.TryClaim(claim{kind: claimClose, shardID: s.ShardID}) {
+			res.refused = true
+		}
+	default:
+		g.iters[s.ShardID] = iterState{iterator: *out.NextShardIterator, after: last, fetched: now}
+		if len(out.Records) == 0 && aws.ToInt64(out.MillisBehindLatest) == 0 {
+			res.atTip = true
+			kind := claimCaughtUp
+			if stopAt > 0 {
+				kind, res.stopped = claimStop, true
+			}
+			if !rt.TryClaim(claim{kind: kind, shardID: s.ShardID, now: now.UnixMilli()}) {
+				res.refused = true
+			}
+		}
+	}
+	return res, nil
+}
+
+// getRecords calls GetRecords with a cached or fresh iterator, replacing an
+// expired one once.
+func (g *groupReader) getRecords(ctx context.Context, s ShardState) (*kinesis.GetRecordsOutput, error) {
+	for attempt := 0; ; attempt++ {
+		it, err := g.iterator(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		out, err := g.client.GetRecords(ctx, &kinesis.GetRecordsInput{
+			ShardIterator: aws.String(it),
+			Limit:         aws.Int32(g.cfg.MaxRecordsPerCall),
+		})
+		var expired *types.ExpiredIteratorException
+		if errors.As(err, &expired) && attempt == 0 {
+			delete(g.iters, s.ShardID)
+			g.metrics.shard(s.ShardID).expired.Inc(ctx, 1)
+			continue
+		}
+		if err != nil {
+			g.countThrottle(ctx, s.ShardID, err)
+			return nil, fmt.Errorf("kinesisio: GetRecords on stream %s shard %s: %w", g.cfg.Stream, s.ShardID, err)
+		}
+		return out, nil
+	}
+}
+
+// iterator returns a cached iterator that continues after s.Last, or asks
+// for a new one positioned from s.Last or the shard's start position.
+func (g *groupReader) iterator(ctx context.Context, s ShardState) (string, error) {
+	if c, ok := g.iters[s.ShardID]; ok && c.after == s.Last && time.Since(c.fetched) < shardIteratorTTL {
+		return c.iterator, nil
+	}
+	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(g.cfg.Stream), ShardId: aws.String(s.ShardID)}
+	switch {
+	case !s.Last.IsZero() && s.Last.SubSequence >= 0:
+		// Inside an aggregate: re-read it and skip the user records already claimed.
+		in.ShardIteratorType = types.ShardIteratorTypeAtSequenceNumber
+		in.StartingSequenceNumber = aws.String(s.Last.Sequence)
+	case !s.Last.IsZero():
+		in.ShardIteratorType = types.ShardIteratorTypeAfterSequenceNumber
+		in.StartingSequenceNumber = aws.String(s.Last.Sequence)
+	case s.Start.Type == AtTimestamp:
+		in.ShardIteratorType = types.ShardIteratorTypeAtTimestamp
+		in.Timestamp = aws.Time(time.UnixMilli(s.Start.TimestampMillis))
+	case s.Start.Type == Latest:
+		in.ShardIteratorType = types.ShardIteratorTypeLatest
+	default:
+		in.ShardIteratorType = types.ShardIteratorTypeTrimHorizon
+	}
+	out, err := g.client.GetShardIterator(ctx, in)
+	if err != nil {
+		g.countThrottle(ctx, s.ShardID, err)
+		return "", fmt.Errorf("kinesisio: GetShardIterator on stream %s shard %s (%s): %w", g.cfg.Stream, s.ShardID, in.ShardIteratorType, err)
+	}
+	g.iters[s.ShardID] = iterState{iterator: aws.ToString(out.ShardIterator), after: s.Last, fetched: time.Now()}
+	return aws.ToString(out.ShardIterator), nil
+}
+
+func (g *groupReader) countThrottle(ctx context.Context, shard string, err error) {
+	var pt *types.ProvisionedThroughputExceededException
+	var le *types.LimitExceededException
+	if errors.As(err, &pt) || errors.As(err, &le) {
+		g.metrics.shard(shard).throttles.Inc(ctx, 1)
+	}
+}
+
+// wait sleeps until t or until ctx ends.
+func wait(ctx context.Context, t time.Time) error {
+	d := time.Until(t)
+	if d <= 0 {
+		return ctx.Err()
+	}
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-timer.C:
+		return nil
+	}
+}

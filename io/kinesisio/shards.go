@@ -1,0 +1,150 @@
+package kinesisio
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+)
+
+// listShards returns every shard of the stream within retention, following
+// NextToken pages. Children are found here, not in GetRecords' ChildShards,
+// which some servers (kinesalite) never fill.
+func listShards(ctx context.Context, c *kinesis.Client, stream string) ([]types.Shard, error) {
+	var out []types.Shard
+	in := &kinesis.ListShardsInput{StreamName: aws.String(stream)}
+	for {
+		resp, err := c.ListShards(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("kinesisio: ListShards on stream %s: %w", stream, err)
+		}
+		out = append(out, resp.Shards...)
+		if resp.NextToken == nil {
+			return out, nil
+		}
+		in = &kinesis.ListShardsInput{NextToken: resp.NextToken}
+	}
+}
+
+func parentsOf(s types.Shard) []string {
+	var p []string
+	if s.ParentShardId != nil {
+		p = append(p, *s.ParentShardId)
+	}
+	if s.AdjacentParentShardId != nil {
+		p = append(p, *s.AdjacentParentShardId)
+	}
+	return p
+}
+
+// initialRestriction builds the single restriction over every shard to read,
+// to be split into groups by splitGroups.
+func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) Restriction {
+	r := Restriction{Groups: cfg.Groups}
+	if cfg.StopAtTip {
+		r.StopAtMillis = nowMillis
+	}
+	r.Limit = cfg.StopAfterCount
+	for _, s := range shards {
+		closed := s.SequenceNumberRange != nil && s.SequenceNumberRange.EndingSequenceNumber != nil
+		if closed && cfg.Start.Type == Latest {
+			continue // nothing new will ever arrive in a closed shard
+		}
+		r.Shards = append(r.Shards, ShardState{
+			ShardID: aws.ToString(s.ShardId),
+			Parents: parentsOf(s),
+			Start:   cfg.Start,
+		})
+	}
+	r.sortShards()
+	applyCheckpoint(&r, cfg.Checkpoint)
+	return r
+}
+
+// applyCheckpoint positions checkpointed shards and closes their ancestors:
+// a shard is read only after its parents, so a checkpoint in a child means
+// the parents were read to their end.
+func applyCheckpoint(r *Restriction, cp map[string]Position) {
+	var closeAncestors func(id string)
+	closeAncestors = func(id string) {
+		s := r.shard(id)
+		if s == nil {
+			return
+		}
+		for _, p := range s.Parents {
+			if ps := r.shard(p); ps != nil && !ps.Closed {
+				ps.Closed = true
+				closeAncestors(p)
+			}
+		}
+	}
+	for id, pos := range cp {
+		if s := r.shard(id); s != nil {
+			s.Last = pos
+			closeAncestors(id)
+		}
+	}
+}
+
+// splitGroups deals root shards round-robin into r.Groups groups; every
+// other shard follows its ParentShardId, as KCL assigns merged children.
+func splitGroups(r Restriction) []Restriction {
+	n := max(r.Groups, 1)
+	group := map[string]int{}
+	roots := 0
+	var assign func(s *ShardState) int
+	assign = func(s *ShardState) int {
+		if g, ok := group[s.ShardID]; ok {
+			return g
+		}
+		g := -1
+		if len(s.Parents) > 0 {
+			if ps := r.shard(s.Parents[0]); ps != nil {
+				g = assign(ps)
+			}
+		}
+		if g < 0 {
+			g = roots % n
+			roots++
+		}
+		group[s.ShardID] = g
+		return g
+	}
+	for i := range r.Shards {
+		assign(&r.Shards[i])
+	}
+	out := make([]Restriction, n)
+	for i := range out {
+		out[i] = Restriction{Group: i, Groups: n, StopAtMillis: r.StopAtMillis, Limit: r.Limit}
+	}
+	for _, s := range r.Shards {
+		g := group[s.ShardID]
+		out[g].Shards = append(out[g].Shards, s)
+	}
+	for i := range out {
+		out[i].sortShards()
+	}
+	return out
+}
+
+// newChildren returns shards from the listing that descend (by
+// ParentShardId) from a shard of r and are not yet in r, sorted.
+func newChildren(r *Restriction, listing []types.Shard) []ShardState {
+	var out []ShardState
+	for _, s := range listing {
+		id := aws.ToString(s.ShardId)
+		if r.shard(id) != nil || s.ParentShardId == nil || r.shard(*s.ParentShardId) == nil {
+			continue
+		}
+		out = append(out, ShardState{
+			ShardID: id,
+			Parents: parentsOf(s),
+			Start:   StartPosition{Type: TrimHorizon}, // a child is read whole
+		})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ShardID < out[j].ShardID })
+	return out
+}
