@@ -1,0 +1,58 @@
+package s3parquet
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+)
+
+// uploader puts whole objects with server-side encryption.
+type uploader struct {
+	cfg sinkConfig
+	up  *manager.Uploader
+}
+
+// newUploader builds the S3 client from the default configuration chain, so
+// endpoints come only from the standard settings (AWS_ENDPOINT_URL_S3, profiles).
+func newUploader(ctx context.Context, c sinkConfig, s3opts ...func(*s3.Options)) (*uploader, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("s3parquet: load AWS config: %w", err)
+	}
+	client := s3.NewFromConfig(awsCfg, append([]func(*s3.Options){func(o *s3.Options) {
+		o.UsePathStyle = c.PathStyle
+	}}, s3opts...)...)
+	up := manager.NewUploader(client, func(u *manager.Uploader) {
+		if c.UploadPartSize > 0 {
+			u.PartSize = c.UploadPartSize
+		}
+	})
+	return &uploader{cfg: c, up: up}, nil
+}
+
+// put uploads body to key; the transfer manager goes multipart above PartSize.
+func (u *uploader) put(ctx context.Context, key, contentType string, body []byte) error {
+	in := &s3.PutObjectInput{
+		Bucket:               aws.String(u.cfg.Bucket),
+		Key:                  aws.String(key),
+		Body:                 bytes.NewReader(body),
+		ContentType:          aws.String(contentType),
+		ServerSideEncryption: types.ServerSideEncryptionAes256,
+	}
+	if u.cfg.KMSKeyID != "" {
+		in.ServerSideEncryption = types.ServerSideEncryptionAwsKms
+		in.SSEKMSKeyId = aws.String(u.cfg.KMSKeyID)
+	}
+	if _, err := u.up.Upload(ctx, in); err != nil {
+		return fmt.Errorf("s3parquet: upload s3://%s/%s: %w", u.cfg.Bucket, key, err)
+	}
+	return nil
+}
+
+func (u *uploader) uri(key string) string { return "s3://" + u.cfg.Bucket + "/" + key }
