@@ -372,3 +372,18 @@ func TestRestartKeepsData(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkStartStop measures a full stack start (until all three servers
+// answer) and stop.
+func BenchmarkStartStop(b *testing.B) {
+	ctx := context.Background()
+	for b.Loop() {
+		s, err := localstack.Start(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Stop(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
