@@ -228,4 +228,3 @@ func TestWriteRejectsOtherTypes(t *testing.T) {
 	_, s := beam.NewPipelineWithRoot()
 	kinesisio.Write(s, "s", beam.Create(s, "a", "b"))
 }
-
