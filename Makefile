@@ -8,7 +8,7 @@ GO ?= go
 BIN := $(CURDIR)/bin
 STACK_DIR := $(CURDIR)/.stack
 
-.PHONY: all build vet test demo stack-up stack-down clean
+.PHONY: all build vet test demo stack-up stack-down clean py-deps
 
 all: build
 
@@ -32,3 +32,11 @@ stack-up: stack-deps
 
 stack-down:
 	STACK_DIR=$(STACK_DIR) bash testing/stack/down.sh
+
+# Python readers for interoperability tests, pinned, in a venv under .cache.
+VENV := $(CURDIR)/.cache/venv
+py-deps: $(VENV)/.installed
+$(VENV)/.installed: testing/interop/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@

@@ -30,13 +30,13 @@ func init() {
 // testRow covers the column kinds the tables use: strings, integers, doubles,
 // booleans, an optional value and a repeated group.
 type testRow struct {
-	ID       string   `parquet:"id" json:"id"`
-	Kind     string   `parquet:"kind" json:"kind"`
-	TimeMs   int64    `parquet:"time_ms" json:"time_ms"`
-	Amount   float64  `parquet:"amount" json:"amount"`
-	Flag     bool     `parquet:"flag" json:"flag"`
-	Note     *string  `parquet:"note,optional" json:"note"`
-	Tags     []string `parquet:"tags,list" json:"tags"`
+	ID     string   `parquet:"id" json:"id"`
+	Kind   string   `parquet:"kind" json:"kind"`
+	TimeMs int64    `parquet:"time_ms" json:"time_ms"`
+	Amount float64  `parquet:"amount" json:"amount"`
+	Flag   bool     `parquet:"flag" json:"flag"`
+	Note   *string  `parquet:"note,optional" json:"note"`
+	Tags   []string `parquet:"tags,list" json:"tags"`
 }
 
 // stampRow gives each row its event time.
