@@ -15,6 +15,8 @@ require (
 	github.com/parquet-go/parquet-go v0.32.0
 )
 
+require golang.org/x/term v0.37.0 // indirect
+
 require (
 	cel.dev/expr v0.16.1 // indirect
 	cloud.google.com/go v0.116.0 // indirect

@@ -62,7 +62,7 @@ func dimensions(c Config) ([]Restaurant, []Driver) {
 		for k := range menu {
 			menu[k] = menuItem{
 				id:    fmt.Sprintf("i-%05d-%02d", i+1, k+1),
-				cents: int64(250+rng.IntN(226)) * 10, // 2.50 .. 25.00 in 10-cent steps
+				cents: int64(25+rng.IntN(226)) * 10, // 2.50 .. 25.00 in 10-cent steps
 			}
 		}
 		rs[i] = Restaurant{
