@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -48,9 +49,9 @@ func WithWriterMaxAttempts(n int) WriterOption {
 	return func(c *putConfig) { c.maxAttempts = max(1, n) }
 }
 
-// WithWriterBackoff replaces the delay between attempts. The default is the
-// AWS SDK's exponential backoff with full jitter: uniform in [0, 2^attempt s),
-// capped at 20 s.
+// WithWriterBackoff replaces the delay between attempts (any of the AWS SDK's
+// retry.BackoffDelayer implementations fits). The default is exponential
+// backoff with full jitter: uniform in [0, min(5 s, 100 ms × 2^(attempt-1))).
 func WithWriterBackoff(b retry.BackoffDelayer) WriterOption {
 	return func(c *putConfig) { c.backoff = b }
 }
@@ -116,7 +117,7 @@ type Writer struct {
 
 // NewWriter returns a Writer for stream, a stream name or ARN.
 func NewWriter(client PutAPI, stream string, opts ...WriterOption) *Writer {
-	cfg := putConfig{maxAttempts: 10, backoff: retry.NewExponentialJitterBackoff(20 * time.Second)}
+	cfg := putConfig{maxAttempts: 10, backoff: putJitter{base: 100 * time.Millisecond, cap: 5 * time.Second}}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -227,6 +228,21 @@ func putErrorCode(err error) string {
 		return api.ErrorCode()
 	}
 	return "Unknown"
+}
+
+// putJitter is exponential backoff with full jitter. The SDK's
+// retry.ExponentialJitterBackoff does not fit: its exported form starts at 1 s
+// (throttled shards recover within a second, so that wastes most of the
+// wait) and stops jittering once capped, which lets writers that were
+// throttled together retry together.
+type putJitter struct{ base, cap time.Duration }
+
+func (j putJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	ceil := j.cap
+	if attempt <= 30 { // beyond that the shift overflows; the cap applies anyway
+		ceil = min(j.cap, j.base<<max(0, attempt-1))
+	}
+	return rand.N(ceil), nil
 }
 
 func putSleep(ctx context.Context, b retry.BackoffDelayer, attempt int, cause error) error {

@@ -276,17 +276,28 @@ func TestWriterPutRejects(t *testing.T) {
 	}
 }
 
-// TestWriterDefaultBackoff checks the default delays are full-jitter
-// exponential: within [0, 2^attempt s) and capped at 20 s.
+// TestWriterDefaultBackoff checks the default delays are exponential with
+// full jitter: within [0, min(5 s, 100 ms × 2^(attempt-1))) and still spread
+// once capped.
 func TestWriterDefaultBackoff(t *testing.T) {
 	w := NewWriter(&putFake{script: putAcceptAll}, "s1")
-	for attempt := 1; attempt <= 8; attempt++ {
-		limit := min(time.Duration(1<<attempt)*time.Second, 20*time.Second)
-		for range 50 {
+	for attempt := 1; attempt <= 40; attempt++ {
+		ceil := 5 * time.Second
+		if attempt < 7 {
+			ceil = 100 * time.Millisecond << (attempt - 1)
+		}
+		seen := map[time.Duration]bool{}
+		var top time.Duration
+		for range 200 {
 			d, err := w.cfg.backoff.BackoffDelay(attempt, nil)
-			if err != nil || d < 0 || d > limit {
-				t.Fatalf("attempt %d: delay %v, %v; want in [0, %v]", attempt, d, err, limit)
+			if err != nil || d < 0 || d >= ceil {
+				t.Fatalf("attempt %d: delay %v, %v; want in [0, %v)", attempt, d, err, ceil)
 			}
+			seen[d] = true
+			top = max(top, d)
+		}
+		if len(seen) < 100 || top < ceil/2 {
+			t.Fatalf("attempt %d: %d distinct delays up to %v: not jittered over [0, %v)", attempt, len(seen), top, ceil)
 		}
 	}
 }
