@@ -40,7 +40,14 @@ func Shared(tb testing.TB) *Stack {
 //
 //	func TestMain(m *testing.M) { localstack.Main(m) }
 func Main(m *testing.M) {
-	code := m.Run()
+	os.Exit(Finish(m.Run()))
+}
+
+// Finish stops the stack that Shared started, if any, and returns the exit
+// code to use: for TestMains that run the tests another way, e.g.
+//
+//	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "prism")))
+func Finish(code int) int {
 	if shared.stack != nil {
 		if err := shared.stack.Stop(); err != nil {
 			fmt.Fprintf(os.Stderr, "localstack: stop shared stack: %v\n", err)
@@ -49,5 +56,5 @@ func Main(m *testing.M) {
 			}
 		}
 	}
-	os.Exit(code)
+	return code
 }
