@@ -1,0 +1,52 @@
+// Package dynamodbio writes PCollections to Amazon DynamoDB: plain batched
+// writes (Write) and two idempotent conditional upserts for state that must
+// never move backwards under replays and out-of-order input (UpsertVersioned,
+// UpsertForward). Items are produced from the element type T with
+// attributevalue.MarshalMap, so T's dynamodbav tags name the attributes.
+//
+// No transactions are used (the local DynamoDB server has none); every write
+// is a single-item operation or a BatchWriteItem, and correctness under
+// concurrency comes from condition expressions alone.
+//
+// # Tables
+//
+// Window KPI table (EnsureKPITable, written by UpsertVersioned):
+//
+//	pk    S  partition key: the entity, e.g. "event_type#delivered", "restaurant#r42", "zone#u4pruy"
+//	sk    N  sort key: the window start, Unix milliseconds
+//	pane  N  the pane index of the window firing that produced the item
+//	...      the KPI values (whatever else T marshals to)
+//
+// An item is written only if attribute_not_exists(pk) OR pane <= :pane: a late
+// pane replaces an earlier one, a replayed pane rewrites the same values, and
+// an older pane arriving after a newer one is refused (metric
+// dynamodbio/skipped_older_pane).
+//
+// Order status table (EnsureStatusTable, written by UpsertForward):
+//
+//	order_id       S  partition key
+//	rank           N  lifecycle rank of the status (event.Type.Rank: created 1,
+//	                  accepted 2, picked_up 3, delivered/cancelled 4)
+//	event_time_ms  N  event time of the status event, Unix milliseconds
+//	...               status and whatever else T marshals to
+//
+// An item is written only if attribute_not_exists(order_id) OR rank < :rank OR
+// (rank = :rank AND event_time_ms < :event_time_ms). So the stored item is the
+// greatest by (rank, event time) of all events seen, whatever their arrival
+// order: an out-of-order or replayed event never rolls the status back, and of
+// two events of equal rank (delivered and cancelled are both final) the later
+// one in event time wins; an exact tie keeps the first written (metric
+// dynamodbio/skipped_not_forward). WithTimeAttribute("") drops the tie-break,
+// so equal ranks keep the first written.
+//
+// Both tables are created with on-demand billing (PAY_PER_REQUEST). Attribute
+// names are options (WithKeyAttribute, WithPaneAttribute, ...).
+//
+// # Retries
+//
+// Throttling errors and BatchWriteItem's UnprocessedItems are retried with
+// exponential backoff and full jitter, on top of the SDK's own retries; after
+// WithMaxAttempts attempts (default 10) the bundle fails with an error naming
+// the table and the number of items left, so the runner retries the bundle
+// (all writes are idempotent).
+package dynamodbio
