@@ -1,19 +1,16 @@
 package dynamodbio
 
 import (
-	"flag"
+	"os"
 	"testing"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
 
-// TestMain runs the pipelines on prism (ptest's default runner) against the
-// shared local AWS stack, which localstack.Main stops at the end.
+// TestMain runs the pipelines on prism against the shared local AWS stack,
+// which localstack.Finish stops at the end.
 func TestMain(m *testing.M) {
-	flag.Parse()
-	beam.Init()
-	localstack.Main(m)
+	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "prism")))
 }
