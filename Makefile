@@ -40,3 +40,18 @@ $(VENV)/.installed: testing/interop/requirements.txt
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
 	touch $@
+
+# Local Beam job servers (runners/): classpath from Maven, cached in .cache/runners/;
+# logs, pid and endpoint in .stack/<runner>/. Smoke test: go test -tags flink ./runners/smoke/
+.PHONY: flink-up flink-down spark-up spark-down
+flink-up:
+	bash runners/flink/jobserver.sh start
+
+flink-down:
+	bash runners/flink/jobserver.sh stop
+
+spark-up:
+	bash runners/spark/jobserver.sh start
+
+spark-down:
+	bash runners/spark/jobserver.sh stop

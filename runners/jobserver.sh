@@ -114,6 +114,8 @@ start() {
   : >"$logfile"
   local job_port_var=${upper}_JOB_PORT artifact_port_var=${upper}_ARTIFACT_PORT
   local expansion_port_var=${upper}_EXPANSION_PORT
+  # Spark picks its advertised host from the machine's interfaces unless told otherwise.
+  export SPARK_LOCAL_IP=127.0.0.1
   # shellcheck disable=SC2046 # runner_args and JOBSERVER_JAVA_OPTS are word lists on purpose.
   nohup java @"$here/$runner/jvm.options" ${JOBSERVER_JAVA_OPTS:--Xmx2g} \
     -cp "$classes:$cp" LoopbackJobServer "$runner" \
