@@ -1,0 +1,85 @@
+package kpi
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+)
+
+func init() {
+	register.Function1x1(formatEventTypeCount)
+	register.Function1x1(formatPane)
+}
+
+// formatEventTypeCount renders a row with window bounds relative to t0 in
+// minutes, so expectations read like the test's timeline.
+func formatEventTypeCount(c EventTypeCount) string {
+	return fmt.Sprintf("[%d,%d) %s=%d", (c.WindowStart-t0)/minute, (c.WindowEnd-t0)/minute, c.EventType, c.Count)
+}
+
+// TestEventTypeCountsOnTime runs on any runner (OnTimeOnly windows): events
+// on time and an idle key (order_created stops after minute 1: no rows for
+// later windows). Late data is tested in TestEventTypeCountsLateness: the
+// in-process prism of Beam Go v2.62 does not drop late elements even with no
+// allowed lateness (it fires an extra pane holding only them).
+func TestEventTypeCountsOnTime(t *testing.T) {
+	p, s := beam.NewPipelineWithRoot()
+	in := stream(t, s, eventTime,
+		step{add: []any{
+			ev("a", event.OrderCreated, t0),
+			ev("b", event.OrderCreated, t0+30_000),
+			ev("c", event.OrderAccepted, t0+70_000),
+		}, watermark: t0 + 4*minute},
+	)
+	w := SlidingWindows(s, in, 2*time.Minute, time.Minute, 0, OnTimeOnly())
+	got := beam.ParDo(s, formatEventTypeCount, EventTypeCounts(s, w))
+	// By hand: a, b at 0:00 and 0:30 lie in [-1,1) and [0,2); c at 1:10 in [0,2) and [1,3).
+	equals(s, got,
+		"[-1,1) order_created=2",
+		"[0,2) order_created=2",
+		"[0,2) order_accepted=1",
+		"[1,3) order_accepted=1",
+	)
+	ptest.RunAndValidate(t, p)
+}
+
+// TestEventTypeCountsLateness checks the full strategy: an ON_TIME pane, a
+// LATE pane per late element holding the accumulated count, and an element
+// later than the allowed lateness dropped. It needs a runner that implements
+// triggers and accumulating panes (Flink: go test ./transforms/kpi -run
+// Lateness -args -runner=flink -endpoint=HOST:PORT -environment_type=LOOPBACK).
+func TestEventTypeCountsLateness(t *testing.T) {
+	skipOnOldPrism(t)
+	p, s := beam.NewPipelineWithRoot()
+	in := stream(t, s, eventTime,
+		step{add: []any{
+			ev("a", event.OrderCreated, t0),
+			ev("b", event.OrderCreated, t0+30_000),
+		}, watermark: t0 + 2*minute}, // [-1,1) and [0,2) fire ON_TIME
+		// Late by less than the 3 minutes allowed: [-1,1) and [0,2) each fire a LATE pane.
+		step{add: []any{ev("late", event.OrderCreated, t0+40_000)}, watermark: t0 + 3*minute + 30_000},
+		// [-1,1) has expired at 1+3 = minute 4 (watermark 4:30): dropped there;
+		// [0,2) expires at minute 5, so it still takes this one.
+		step{add: []any{ev("too-late", event.OrderCreated, t0+50_000)}, watermark: t0 + 4*minute + 30_000},
+	)
+	w := SlidingWindows(s, in, 2*time.Minute, time.Minute, 3*time.Minute)
+	got := beam.ParDo(s, formatPane, EventTypeCounts(s, w))
+	equals(s, got,
+		"[-1,1) #0 ON_TIME order_created=2",
+		"[0,2) #0 ON_TIME order_created=2",
+		"[-1,1) #1 LATE order_created=3",
+		"[0,2) #1 LATE order_created=3",
+		"[0,2) #2 LATE order_created=4",
+	)
+	ptest.RunAndValidate(t, p)
+}
+
+func formatPane(c EventTypeCount) string {
+	return fmt.Sprintf("[%d,%d) #%d %s %s=%d", (c.WindowStart-t0)/minute, (c.WindowEnd-t0)/minute, c.Pane, c.Timing, c.EventType, c.Count)
+}

@@ -1,0 +1,62 @@
+package kpi
+
+import (
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window/trigger"
+)
+
+// Defaults of the window flags.
+const (
+	DefaultSize            = 5 * time.Minute
+	DefaultPeriod          = time.Minute
+	DefaultAllowedLateness = 10 * time.Minute
+)
+
+// WindowOption configures SlidingWindows.
+type WindowOption func(*windowConfig)
+
+type windowConfig struct {
+	onTimeOnly bool
+}
+
+// OnTimeOnly replaces the late-firing trigger by Beam's default trigger with
+// discarding panes and no allowed lateness: one ON_TIME pane per window, late
+// elements dropped. It exists for runners that refuse the full strategy: the
+// in-process prism of Beam Go v2.62 accepts neither non-default triggers, nor
+// accumulating mode, nor an allowed lateness other than 0 or infinity.
+func OnTimeOnly() WindowOption {
+	return func(c *windowConfig) { c.onTimeOnly = true }
+}
+
+// SlidingWindows windows events (any PCollection whose element timestamps are
+// event times, e.g. PCollection<event.Event>) into sliding windows of size
+// starting every period. Each window fires an ON_TIME pane when the watermark
+// passes its end, then a LATE pane for every late element until the watermark
+// passes end + allowedLateness; later elements are dropped. Panes accumulate:
+// a late pane holds everything the window has received, so it replaces the
+// earlier pane of the same window.
+//
+// Every element is in size/period windows, and a combiner downstream is lifted
+// per window, so the cost of the KPIs grows with size/period.
+func SlidingWindows(s beam.Scope, events beam.PCollection, size, period, allowedLateness time.Duration, opts ...WindowOption) beam.PCollection {
+	s = s.Scope("kpi.SlidingWindows")
+	var c windowConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	ws := window.NewSlidingWindows(period, size)
+	if c.onTimeOnly {
+		return beam.WindowInto(s, ws, events, beam.PanesDiscard())
+	}
+	// Early firings must be set explicitly: Beam Go defaults them to the
+	// Default trigger, which Java runners (Flink) cast to a OnceTrigger and
+	// reject; Never is a OnceTrigger. The late firing is implicitly repeated.
+	return beam.WindowInto(s, ws, events,
+		beam.Trigger(trigger.AfterEndOfWindow().EarlyFiring(trigger.Never()).LateFiring(trigger.AfterCount(1))),
+		beam.PanesAccumulate(),
+		beam.AllowedLateness(allowedLateness),
+	)
+}
