@@ -101,6 +101,12 @@ func (fn *readBoundedFn) ProcessElement(ctx context.Context, rt *sdf.LockRTracke
 			}
 			break
 		}
+		if res.readable == 0 && !rt.IsDone() {
+			// Every remaining shard waits for a parent that stopped without
+			// ending: its records all arrived after the stop point.
+			stopRest(rt)
+			break
+		}
 		if res.records == 0 && res.caughtUp && !fn.Cfg.StopAtTip {
 			res.nextDue = time.Now().Add(fn.Cfg.PollInterval)
 		}
@@ -112,4 +118,14 @@ func (fn *readBoundedFn) ProcessElement(ctx context.Context, rt *sdf.LockRTracke
 	rt.Rt.(*Tracker).finish()
 	rt.Mu.Unlock()
 	return nil
+}
+
+// stopRest marks every shard not yet closed or stopped as stopped.
+func stopRest(rt *sdf.LockRTracker) {
+	rest := rt.GetRestriction().(Restriction)
+	for _, s := range rest.Shards {
+		if !s.Closed && !s.Stopped {
+			rt.TryClaim(claim{kind: claimStop, shardID: s.ShardID})
+		}
+	}
 }

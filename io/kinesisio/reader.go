@@ -65,6 +65,7 @@ func newGroupReader(ctx context.Context, cfg readConfig) (*groupReader, error) {
 // stepResult sums up one pass over the group's shards.
 type stepResult struct {
 	records  int
+	readable int       // shards that were readable in this pass
 	caughtUp bool      // every readable shard is at the tip (or none is readable)
 	refused  bool      // the tracker refused a claim: the restriction was split
 	nextDue  time.Time // earliest time another call is allowed
@@ -85,6 +86,7 @@ func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(
 		if !rest.readable(&s) {
 			continue
 		}
+		res.readable++
 		if due := g.nextCall[s.ShardID]; time.Now().Before(due) {
 			res.caughtUp = res.caughtUp && s.CaughtUp
 			if res.nextDue.IsZero() || due.Before(res.nextDue) {
@@ -124,11 +126,17 @@ func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *
 	if err != nil {
 		return err
 	}
+	for id, ending := range newlyEnded(rest, listing) {
+		if !rt.TryClaim(claim{kind: claimEnded, shardID: id, pos: Position{Sequence: ending}}) {
+			return nil
+		}
+	}
 	for _, child := range newChildren(rest, listing) {
 		if !rt.TryClaim(claim{kind: claimAddShard, shard: child}) {
 			return nil
 		}
 	}
+	*rest = rt.GetRestriction().(Restriction)
 	return nil
 }
 
@@ -195,7 +203,9 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 		}
 	default:
 		g.iters[s.ShardID] = iterState{iterator: *out.NextShardIterator, after: last, fetched: now}
-		if len(out.Records) == 0 && aws.ToInt64(out.MillisBehindLatest) == 0 {
+		// An empty read at the tip of a shard the stream has closed is not the
+		// end: the end is a read without a next iterator, which comes next.
+		if len(out.Records) == 0 && aws.ToInt64(out.MillisBehindLatest) == 0 && s.Ending == "" {
 			res.atTip = true
 			kind := claimCaughtUp
 			if stopAt > 0 {

@@ -23,6 +23,9 @@ type ShardState struct {
 	Last Position `json:"last"`
 	// Start says where to begin when Last is zero: see StartPosition.
 	Start StartPosition `json:"start"`
+	// Ending is the shard's ending sequence number once the stream has closed
+	// it (split or merge); empty while the shard is open for writes.
+	Ending string `json:"ending,omitempty"`
 	// Closed is set once the shard has been read to its end.
 	Closed bool `json:"closed,omitempty"`
 	// CaughtUp is set while reads come back empty at the tip; such a shard
@@ -123,6 +126,7 @@ const (
 	claimClose                     // the shard was read to its end
 	claimCaughtUp                  // an empty read at the tip
 	claimStop                      // bounded mode: the shard reached its stop point
+	claimEnded                     // the stream closed the shard at pos.Sequence
 )
 
 // Tracker tracks a shard-group Restriction. It refuses dynamic splits: a
@@ -190,6 +194,8 @@ func (t *Tracker) TryClaim(pos any) bool {
 		s.LastPollMillis = c.now
 	case claimStop:
 		s.Stopped = true
+	case claimEnded:
+		s.Ending = c.pos.Sequence
 	}
 	return true
 }
@@ -199,8 +205,12 @@ func (t *Tracker) GetError() error { return t.err }
 
 // TrySplit supports only fraction 0, the self-checkpoint: the primary keeps
 // what was claimed and is done; the residual continues from there.
+//
+// A bounded read refuses every split: it never needs to checkpoint, and a
+// runner-initiated split of a running shard group only adds a chance to lose
+// or repeat what the group read.
 func (t *Tracker) TrySplit(fraction float64) (primary, residual any, err error) {
-	if t.stopped || t.rest.Done || fraction > 0 {
+	if t.bounded || t.stopped || t.rest.Done || fraction > 0 {
 		return nil, nil, nil
 	}
 	res := t.rest.clone()
@@ -236,7 +246,7 @@ func (t *Tracker) IsDone() bool {
 }
 
 // GetRestriction returns the current restriction.
-func (t *Tracker) GetRestriction() any { return t.rest }
+func (t *Tracker) GetRestriction() any { return t.rest.clone() }
 
 // IsBounded reports whether the read stops by itself.
 func (t *Tracker) IsBounded() bool { return t.bounded }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -29,6 +30,14 @@ func listShards(ctx context.Context, c *kinesis.Client, stream string) ([]types.
 	}
 }
 
+// endingOf returns the shard's ending sequence number, empty while open.
+func endingOf(s types.Shard) string {
+	if s.SequenceNumberRange == nil {
+		return ""
+	}
+	return aws.ToString(s.SequenceNumberRange.EndingSequenceNumber)
+}
+
 func parentsOf(s types.Shard) []string {
 	var p []string
 	if s.ParentShardId != nil {
@@ -40,23 +49,30 @@ func parentsOf(s types.Shard) []string {
 	return p
 }
 
+// tipClockSlack widens StopAtTip's arrival-time cutoff: arrival times come
+// from the server's clock, and a new child shard's first records may carry a
+// time slightly ahead of ours (kinesalite adds a second). The read still stops
+// each shard at its first empty read at the tip; the cutoff only ends shards
+// that producers keep writing to.
+const tipClockSlack = 5 * time.Second
+
 // initialRestriction builds the single restriction over every shard to read,
 // to be split into groups by splitGroups.
 func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) Restriction {
 	r := Restriction{Groups: cfg.Groups}
 	if cfg.StopAtTip {
-		r.StopAtMillis = nowMillis
+		r.StopAtMillis = nowMillis + tipClockSlack.Milliseconds()
 	}
 	r.Limit = cfg.StopAfterCount
 	for _, s := range shards {
-		closed := s.SequenceNumberRange != nil && s.SequenceNumberRange.EndingSequenceNumber != nil
-		if closed && cfg.Start.Type == Latest {
+		if endingOf(s) != "" && cfg.Start.Type == Latest {
 			continue // nothing new will ever arrive in a closed shard
 		}
 		r.Shards = append(r.Shards, ShardState{
 			ShardID: aws.ToString(s.ShardId),
 			Parents: parentsOf(s),
 			Start:   cfg.Start,
+			Ending:  endingOf(s),
 		})
 	}
 	r.sortShards()
@@ -130,6 +146,18 @@ func splitGroups(r Restriction) []Restriction {
 	return out
 }
 
+// newlyEnded returns the group's shards that the listing shows closed by the
+// stream but that the group still thinks open, with their ending sequence.
+func newlyEnded(r *Restriction, listing []types.Shard) map[string]string {
+	out := map[string]string{}
+	for _, s := range listing {
+		if rs := r.shard(aws.ToString(s.ShardId)); rs != nil && rs.Ending == "" && endingOf(s) != "" {
+			out[rs.ShardID] = endingOf(s)
+		}
+	}
+	return out
+}
+
 // newChildren returns shards from the listing that descend (by
 // ParentShardId) from a shard of r and are not yet in r, sorted.
 func newChildren(r *Restriction, listing []types.Shard) []ShardState {
@@ -143,6 +171,7 @@ func newChildren(r *Restriction, listing []types.Shard) []ShardState {
 			ShardID: id,
 			Parents: parentsOf(s),
 			Start:   StartPosition{Type: TrimHorizon}, // a child is read whole
+			Ending:  endingOf(s),
 		})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ShardID < out[j].ShardID })
