@@ -51,7 +51,8 @@ const centTolerance = 0.01 + 1e-9
 //     above one cent.
 //
 // The required sets match transforms/event/schema.json ("required" and the
-// allOf/if/then blocks); a test keeps them in step.
+// allOf/if/then blocks): TestSchemaRequiredMatchesValidate and
+// TestSchemaAgreesWithValidate keep them in step.
 func Validate(e *event.Event, now time.Time, limits Limits) error {
 	if e.SchemaVersion < 0 {
 		return errorf(UnsupportedSchema, "schema_version %d", e.SchemaVersion)

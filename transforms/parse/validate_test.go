@@ -38,17 +38,22 @@ func asDriverEvent(typ string) func(m map[string]any) {
 	}
 }
 
-func TestDecodeValidate(t *testing.T) {
-	sampleTime, _ := time.Parse(time.RFC3339, "2026-03-14T12:34:56.789Z")
-	now := sampleTime.Add(time.Minute)
+// validateCase is one input of TestDecodeValidate; the JSON Schema test
+// checks the same inputs.
+type validateCase struct {
+	name   string
+	in     []byte
+	now    time.Time // zero: sampleTime + 1 min
+	limits *Limits   // nil: DefaultLimits
+	want   Reason    // "" for valid
+}
+
+// sampleTime is the timestamp of sample.
+var sampleTime = time.Date(2026, 3, 14, 12, 34, 56, 789e6, time.UTC)
+
+func validateCases(t *testing.T) []validateCase {
 	def := DefaultLimits()
-	cases := []struct {
-		name   string
-		in     []byte
-		now    time.Time
-		limits *Limits
-		want   Reason // "" for valid
-	}{
+	return []validateCase{
 		{name: "valid", in: []byte(sample)},
 		{name: "valid delivered", in: mutate(t, asDriverEvent("delivered"))},
 		{name: "valid cancelled without anything else", in: []byte(`{"event_id":"e","event_type":"cancelled","order_id":"o","timestamp":"2026-03-14T12:00:00Z"}`)},
@@ -82,15 +87,18 @@ func TestDecodeValidate(t *testing.T) {
 		{name: "schema version zero", in: mutate(t, func(m map[string]any) { m["schema_version"] = 0 }), want: UnsupportedSchema},
 		{name: "no schema version and unreadable", in: mutate(t, func(m map[string]any) { delete(m, "schema_version"); delete(m, "order_id") }), want: UnsupportedSchema},
 	}
+}
+
+func TestDecodeValidate(t *testing.T) {
 	covered := map[Reason]bool{}
-	for _, c := range cases {
+	for _, c := range validateCases(t) {
 		covered[c.want] = true
 		t.Run(c.name, func(t *testing.T) {
-			limits := def
+			limits := DefaultLimits()
 			if c.limits != nil {
 				limits = *c.limits
 			}
-			n := now
+			n := sampleTime.Add(time.Minute)
 			if !c.now.IsZero() {
 				n = c.now
 			}
