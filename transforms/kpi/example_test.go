@@ -5,6 +5,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
@@ -26,4 +27,29 @@ func ExampleSlidingWindows() {
 	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1"})
 	windowed := kpi.SlidingWindows(s, events, 5*time.Minute, time.Minute, 0, kpi.OnTimeOnly())
 	_ = windowed
+}
+
+// Per-restaurant KPIs: counts and GMV from the events, delivery minutes from
+// the lifecycle's deliveries, windowed alike.
+func ExampleRestaurantKPIs() {
+	_, s := beam.NewPipelineWithRoot()
+	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1", RestaurantID: "r-1", TotalPrice: 12.5})
+	deliveries := beam.Create(s, kpi.Delivery{OrderID: "o-0", RestaurantID: "r-1", Minutes: 18})
+	win := func(c beam.PCollection) beam.PCollection {
+		return kpi.SlidingWindows(s, c, kpi.DefaultSize, kpi.DefaultPeriod, kpi.DefaultAllowedLateness)
+	}
+	rows := kpi.RestaurantKPIs(s, win(events), win(deliveries)) // PCollection<kpi.RestaurantKPI>
+	_ = rows
+}
+
+// Per-zone KPIs take enriched events, whose Zone is the geohash of the event location.
+func ExampleZoneKPIs() {
+	_, s := beam.NewPipelineWithRoot()
+	events := beam.Create(s, enrich.Enriched{Event: event.Event{EventID: "e-1", EventType: event.OrderAccepted, DriverID: "d-1"}, Zone: "u33dc0"})
+	deliveries := beam.Create(s, kpi.Delivery{OrderID: "o-0", Zone: "u33dc0", Minutes: 18})
+	win := func(c beam.PCollection) beam.PCollection {
+		return kpi.SlidingWindows(s, c, kpi.DefaultSize, kpi.DefaultPeriod, kpi.DefaultAllowedLateness)
+	}
+	rows := kpi.ZoneKPIs(s, win(events), win(deliveries)) // PCollection<kpi.ZoneKPI>
+	_ = rows
 }

@@ -25,8 +25,11 @@ type paneFields struct {
 // firing. Windows other than interval windows (the global window) get 0, 0.
 func panes(w beam.Window, p beam.PaneInfo) paneFields {
 	f := paneFields{index: p.Index, timing: Unknown}
-	if iw, ok := w.(window.IntervalWindow); ok {
-		f.start, f.end = iw.Start.Milliseconds(), iw.End.Milliseconds()
+	if p == (beam.PaneInfo{}) {
+		// The zero PaneInfo (EARLY, index 0, not first) cannot come from a
+		// real firing, whose first pane has IsFirst set: it means the runner
+		// sent none (the in-process prism of Beam Go v2.62 does this).
+		return withWindow(f, w)
 	}
 	switch p.Timing {
 	case typex.PaneEarly:
@@ -35,6 +38,13 @@ func panes(w beam.Window, p beam.PaneInfo) paneFields {
 		f.timing = OnTime
 	case typex.PaneLate:
 		f.timing = Late
+	}
+	return withWindow(f, w)
+}
+
+func withWindow(f paneFields, w beam.Window) paneFields {
+	if iw, ok := w.(window.IntervalWindow); ok {
+		f.start, f.end = iw.Start.Milliseconds(), iw.End.Milliseconds()
 	}
 	return f
 }

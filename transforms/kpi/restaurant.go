@@ -1,0 +1,77 @@
+package kpi
+
+import (
+	"reflect"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+)
+
+func init() {
+	register.Function2x0(restaurantOfEvent)
+	register.Function2x0(restaurantOfDelivery)
+	register.Emitter2[string, observation]()
+	register.Function4x1(toRestaurantKPI)
+	beam.RegisterType(reflect.TypeFor[RestaurantKPI]())
+	beam.RegisterType(reflect.TypeFor[Delivery]())
+}
+
+// RestaurantKPI holds one restaurant's order KPIs in one pane of one window.
+// Definitions in README.md.
+type RestaurantKPI struct {
+	WindowStart     int64   `parquet:"window_start,timestamp(millisecond)" dynamodbav:"window_start"` // Unix ms, inclusive
+	WindowEnd       int64   `parquet:"window_end,timestamp(millisecond)" dynamodbav:"window_end"`     // Unix ms, exclusive
+	Pane            int64   `parquet:"pane" dynamodbav:"pane"`
+	Timing          string  `parquet:"timing" dynamodbav:"timing"`
+	RestaurantID    string  `parquet:"restaurant_id" dynamodbav:"restaurant_id"`
+	OrdersCreated   int64   `parquet:"orders_created" dynamodbav:"orders_created"`
+	OrdersDelivered int64   `parquet:"orders_delivered" dynamodbav:"orders_delivered"`
+	OrdersCancelled int64   `parquet:"orders_cancelled" dynamodbav:"orders_cancelled"`
+	GMV             float64 `parquet:"gmv" dynamodbav:"gmv"`                             // sum of total_price of order_created events, summed in cents
+	DeliveryCount   int64   `parquet:"delivery_count" dynamodbav:"delivery_count"`       // deliveries with a known delivery time
+	DeliveryMinMean float64 `parquet:"delivery_min_mean" dynamodbav:"delivery_min_mean"` // 0 when DeliveryCount is 0
+	DeliveryMinP50  float64 `parquet:"delivery_min_p50" dynamodbav:"delivery_min_p50"`
+	DeliveryMinP90  float64 `parquet:"delivery_min_p90" dynamodbav:"delivery_min_p90"`
+}
+
+// RestaurantKPIs computes per restaurant, window and pane: orders created,
+// delivered and cancelled, GMV, and mean/p50/p90 delivery minutes.
+//
+// windowed is a PCollection<event.Event> and deliveries a
+// PCollection<Delivery>, both windowed by the same SlidingWindows (they are
+// flattened, which requires one windowing strategy). Counts and GMV come from
+// the events, delivery minutes from the deliveries, each in the windows of its
+// own timestamp. The result is a PCollection<RestaurantKPI>, one lifted
+// combine, no state.
+func RestaurantKPIs(s beam.Scope, windowed, deliveries beam.PCollection) beam.PCollection {
+	s = s.Scope("kpi.RestaurantKPIs")
+	obs := beam.Flatten(s,
+		beam.ParDo(s, restaurantOfEvent, windowed),
+		beam.ParDo(s, restaurantOfDelivery, deliveries),
+	)
+	return beam.ParDo(s, toRestaurantKPI, beam.CombinePerKey(s, &orderKPIFn{}, obs))
+}
+
+func restaurantOfEvent(e event.Event, emit func(string, observation)) {
+	if e.RestaurantID != "" {
+		emit(e.RestaurantID, observeEvent(e))
+	}
+}
+
+func restaurantOfDelivery(d Delivery, emit func(string, observation)) {
+	if d.RestaurantID != "" {
+		emit(d.RestaurantID, observeDelivery(d))
+	}
+}
+
+func toRestaurantKPI(p beam.PaneInfo, w beam.Window, id string, m summary) RestaurantKPI {
+	f := panes(w, p)
+	return RestaurantKPI{
+		WindowStart: f.start, WindowEnd: f.end, Pane: f.index, Timing: f.timing,
+		RestaurantID: id, OrdersCreated: m.Created, OrdersDelivered: m.Delivered, OrdersCancelled: m.Cancelled,
+		GMV: float64(m.GMVCents) / 100, DeliveryCount: m.Samples,
+		DeliveryMinMean: m.Mean, DeliveryMinP50: m.P50, DeliveryMinP90: m.P90,
+	}
+}

@@ -1,0 +1,79 @@
+package kpi
+
+import (
+	"reflect"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/deliverypipe/deliverypipe/transforms/enrich"
+)
+
+func init() {
+	register.Function2x0(zoneOfEvent)
+	register.Function2x0(zoneOfDelivery)
+	register.Function4x1(toZoneKPI)
+	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
+}
+
+// ZoneKPI holds one delivery zone's order KPIs in one pane of one window:
+// the RestaurantKPI measures plus the distinct active drivers.
+type ZoneKPI struct {
+	WindowStart     int64   `parquet:"window_start,timestamp(millisecond)" dynamodbav:"window_start"`
+	WindowEnd       int64   `parquet:"window_end,timestamp(millisecond)" dynamodbav:"window_end"`
+	Pane            int64   `parquet:"pane" dynamodbav:"pane"`
+	Timing          string  `parquet:"timing" dynamodbav:"timing"`
+	Zone            string  `parquet:"zone" dynamodbav:"zone"`
+	OrdersCreated   int64   `parquet:"orders_created" dynamodbav:"orders_created"`
+	OrdersDelivered int64   `parquet:"orders_delivered" dynamodbav:"orders_delivered"`
+	OrdersCancelled int64   `parquet:"orders_cancelled" dynamodbav:"orders_cancelled"`
+	GMV             float64 `parquet:"gmv" dynamodbav:"gmv"`
+	DeliveryCount   int64   `parquet:"delivery_count" dynamodbav:"delivery_count"`
+	DeliveryMinMean float64 `parquet:"delivery_min_mean" dynamodbav:"delivery_min_mean"`
+	DeliveryMinP50  float64 `parquet:"delivery_min_p50" dynamodbav:"delivery_min_p50"`
+	DeliveryMinP90  float64 `parquet:"delivery_min_p90" dynamodbav:"delivery_min_p90"`
+	ActiveDrivers   int64   `parquet:"active_drivers" dynamodbav:"active_drivers"` // distinct non-empty driver_id of the zone's events
+}
+
+// ZoneKPIs computes the RestaurantKPIs measures per delivery zone, plus the
+// number of distinct active drivers (an exact set in the accumulator).
+//
+// windowed is a PCollection<enrich.Enriched> (an event counts in the zone of
+// its own location) and deliveries a PCollection<Delivery> (counted in
+// Delivery.Zone), both windowed by the same SlidingWindows. The result is a
+// PCollection<ZoneKPI>.
+func ZoneKPIs(s beam.Scope, windowed, deliveries beam.PCollection) beam.PCollection {
+	s = s.Scope("kpi.ZoneKPIs")
+	obs := beam.Flatten(s,
+		beam.ParDo(s, zoneOfEvent, windowed),
+		beam.ParDo(s, zoneOfDelivery, deliveries),
+	)
+	return beam.ParDo(s, toZoneKPI, beam.CombinePerKey(s, &orderKPIFn{TrackDrivers: true}, obs))
+}
+
+func zoneOfEvent(e enrich.Enriched, emit func(string, observation)) {
+	if e.Zone != "" {
+		emit(e.Zone, observeEvent(e.Event))
+	}
+}
+
+// zoneOfDelivery contributes only the delivery time: the driver is already
+// counted from the zone's events.
+func zoneOfDelivery(d Delivery, emit func(string, observation)) {
+	if d.Zone != "" {
+		o := observeDelivery(d)
+		o.DriverID = ""
+		emit(d.Zone, o)
+	}
+}
+
+func toZoneKPI(p beam.PaneInfo, w beam.Window, zone string, m summary) ZoneKPI {
+	f := panes(w, p)
+	return ZoneKPI{
+		WindowStart: f.start, WindowEnd: f.end, Pane: f.index, Timing: f.timing,
+		Zone: zone, OrdersCreated: m.Created, OrdersDelivered: m.Delivered, OrdersCancelled: m.Cancelled,
+		GMV: float64(m.GMVCents) / 100, DeliveryCount: m.Samples,
+		DeliveryMinMean: m.Mean, DeliveryMinP50: m.P50, DeliveryMinP90: m.P90,
+		ActiveDrivers: m.ActiveDrivers,
+	}
+}
