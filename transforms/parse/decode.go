@@ -502,10 +502,13 @@ func (d *decoder) str() (raw []byte, esc bool, err error) {
 	d.i++
 	start := d.i
 	for d.i < len(d.b) {
-		// Plain bytes are the bulk of every string: skip them in a tight loop.
-		for d.i < len(d.b) && !stringSpecial[d.b[d.i]] {
-			d.i++
+		// Plain bytes are the bulk of every string: skip them in a tight loop
+		// on locals (a loop on d.i would store to memory on every byte).
+		b, i := d.b, d.i
+		for i < len(b) && !stringSpecial[b[i]] {
+			i++
 		}
+		d.i = i
 		if d.i == len(d.b) {
 			break
 		}
@@ -595,14 +598,14 @@ func digits(b []byte, i int) int {
 }
 
 func (d *decoder) ws() {
-	for d.i < len(d.b) {
-		switch d.b[d.i] {
-		case ' ', '\t', '\n', '\r':
-			d.i++
-		default:
-			return
+	b, i := d.b, d.i
+	for i < len(b) {
+		if c := b[i]; c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			break
 		}
+		i++
 	}
+	d.i = i
 }
 
 // peek skips whitespace and returns the next byte, or 0 at the end.
