@@ -198,3 +198,17 @@ func ExampleDecode() {
 	fmt.Println(err, e.EventType, e.DriverID, e.Time(), e.SchemaVersion, e.Extra)
 	// Output: <nil> picked_up d7 2026-03-14 12:00:00 +0000 UTC 2 {"eta_minutes":12}
 }
+
+// TestDecodeAllocs pins the allocations per event: one copy of the payload
+// backing all strings, the items slice, and the metadata map (two).
+func TestDecodeAllocs(t *testing.T) {
+	in := []byte(sample)
+	var e event.Event
+	if n := testing.AllocsPerRun(100, func() {
+		if err := Decode(in, &e); err != nil {
+			t.Fatal(err)
+		}
+	}); n > 4 {
+		t.Errorf("Decode allocates %v times per event, want <= 4", n)
+	}
+}
