@@ -6,8 +6,8 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
-	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
@@ -40,8 +40,8 @@ func TestDedup(t *testing.T) {
 	}
 	add(ev("a", t0))
 	add(ev("b", t0+1000))
-	add(ev("a", t0+5000)) // repeat within the 1-minute horizon: dropped
-	add(ev("b", t0+1000)) // exact repeat: dropped
+	add(ev("a", t0+5000))                                     // repeat within the 1-minute horizon: dropped
+	add(ev("b", t0+1000))                                     // exact repeat: dropped
 	if err := c.AdvanceWatermark(t0 + 2*60_000); err != nil { // both expiry timers fire
 		t.Fatal(err)
 	}
