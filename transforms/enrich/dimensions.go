@@ -1,0 +1,136 @@
+package enrich
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// Restaurant is one row of the restaurant dimension
+// (restaurants.csv: restaurant_id,name,cuisine,zone,lat,lon).
+type Restaurant struct {
+	ID, Name, Cuisine, Zone string
+	Lat, Lon                float64
+}
+
+// Driver is one row of the driver dimension
+// (drivers.csv: driver_id,name,vehicle,home_zone).
+type Driver struct {
+	ID, Name, Vehicle, HomeZone string
+}
+
+// Dimensions holds the dimension tables by id.
+type Dimensions struct {
+	Restaurants map[string]Restaurant
+	Drivers     map[string]Driver
+}
+
+// LoadDimensions reads the restaurant and driver CSV files (the layout
+// testing/simulator writes; columns found by header name, extra columns
+// ignored). Each location is a local path or s3://bucket/key; S3 objects are
+// read with the AWS default configuration (endpoint from
+// AWS_ENDPOINT_URL_S3 or the profile), path-style addressing if pathStyle.
+func LoadDimensions(ctx context.Context, restaurants, drivers string, pathStyle bool) (*Dimensions, error) {
+	d := &Dimensions{}
+	var err error
+	if d.Restaurants, err = loadTable(ctx, restaurants, pathStyle, []string{"restaurant_id", "name", "cuisine", "zone", "lat", "lon"},
+		func(f []string) (string, Restaurant, error) {
+			lat, err1 := strconv.ParseFloat(f[4], 64)
+			lon, err2 := strconv.ParseFloat(f[5], 64)
+			if err := errors.Join(err1, err2); err != nil {
+				return "", Restaurant{}, fmt.Errorf("lat/lon: %w", err)
+			}
+			return f[0], Restaurant{ID: f[0], Name: f[1], Cuisine: f[2], Zone: f[3], Lat: lat, Lon: lon}, nil
+		}); err != nil {
+		return nil, err
+	}
+	if d.Drivers, err = loadTable(ctx, drivers, pathStyle, []string{"driver_id", "name", "vehicle", "home_zone"},
+		func(f []string) (string, Driver, error) {
+			return f[0], Driver{ID: f[0], Name: f[1], Vehicle: f[2], HomeZone: f[3]}, nil
+		}); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// loadTable reads a CSV table whose header holds columns (in any order) and
+// builds a map with row; the row function gets the fields in columns' order.
+func loadTable[T any](ctx context.Context, uri string, pathStyle bool, columns []string, row func([]string) (string, T, error)) (map[string]T, error) {
+	rc, err := open(ctx, uri, pathStyle)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	r := csv.NewReader(rc)
+	r.ReuseRecord = true
+	header, err := r.Read()
+	if err != nil {
+		return nil, fmt.Errorf("enrich: read header of %s: %w", uri, err)
+	}
+	idx := make([]int, len(columns))
+	for i, c := range columns {
+		idx[i] = -1
+		for j, h := range header {
+			if strings.TrimSpace(h) == c {
+				idx[i] = j
+			}
+		}
+		if idx[i] < 0 {
+			return nil, fmt.Errorf("enrich: %s has no column %q (header %v)", uri, c, header)
+		}
+	}
+	out := map[string]T{}
+	fields := make([]string, len(columns))
+	for line := 2; ; line++ {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("enrich: read %s: %w", uri, err)
+		}
+		for i, j := range idx {
+			fields[i] = rec[j]
+		}
+		id, v, err := row(fields)
+		if err != nil {
+			return nil, fmt.Errorf("enrich: %s line %d: %w", uri, line, err)
+		}
+		out[id] = v
+	}
+}
+
+// open returns the content of a local path or an s3://bucket/key object.
+func open(ctx context.Context, uri string, pathStyle bool) (io.ReadCloser, error) {
+	rest, isS3 := strings.CutPrefix(uri, "s3://")
+	if !isS3 {
+		f, err := os.Open(uri)
+		if err != nil {
+			return nil, fmt.Errorf("enrich: open dimension file: %w", err)
+		}
+		return f, nil
+	}
+	bucket, key, ok := strings.Cut(rest, "/")
+	if !ok || bucket == "" || key == "" {
+		return nil, fmt.Errorf("enrich: %q is not s3://bucket/key", uri)
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("enrich: AWS config for %s: %w", uri, err)
+	}
+	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, fmt.Errorf("enrich: get %s: %w", uri, err)
+	}
+	return out.Body, nil
+}

@@ -1,0 +1,16 @@
+package enrich_test
+
+import (
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/deliverypipe/deliverypipe/transforms/enrich"
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+)
+
+// Dimensions from S3 (or local paths), loaded once per worker.
+func ExampleEnrich() {
+	_, s := beam.NewPipelineWithRoot()
+	events := beam.Create(s, event.Event{EventID: "e-1", RestaurantID: "r-00001"})
+	enriched := enrich.Enrich(s, events, "s3://dims/restaurants.csv", "s3://dims/drivers.csv", enrich.WithS3PathStyle())
+	_ = enriched // PCollection<enrich.Enriched>
+}
