@@ -55,3 +55,14 @@ spark-up:
 
 spark-down:
 	bash runners/spark/jobserver.sh stop
+
+# The README's two commands.
+demo: stack-deps
+	bash testing/stack/demo.sh
+
+# Unit, integration (local AWS stack, started by the tests themselves) and
+# end-to-end tests. Runner tests on Flink/Spark: make test-flink / test-spark.
+GOTEST_FLAGS ?= -timeout 20m
+test: stack-deps py-deps
+	$(GO) vet ./...
+	$(GO) test $(GOTEST_FLAGS) ./...

@@ -195,7 +195,9 @@ func cmpBig(a, b string) int { return kinesisio.CompareSequence(a, b) }
 
 func waitActive(t *testing.T, c *kinesis.Client, stream string) {
 	t.Helper()
-	w := kinesis.NewStreamExistsWaiter(c, func(o *kinesis.StreamExistsWaiterOptions) { o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond })
+	w := kinesis.NewStreamExistsWaiter(c, func(o *kinesis.StreamExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
+	})
 	if err := w.Wait(context.Background(), &kinesis.DescribeStreamInput{StreamName: aws.String(stream)}, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}

@@ -16,8 +16,8 @@ import (
 
 // Per-shard service limits: 5 GetRecords calls and 2 MB per second.
 const (
-	minCallGap      = 200 * time.Millisecond
-	maxBytesPerSec  = 2 << 20
+	minCallGap       = 200 * time.Millisecond
+	maxBytesPerSec   = 2 << 20
 	shardIteratorTTL = 4 * time.Minute // AWS expires iterators after 5 minutes
 )
 

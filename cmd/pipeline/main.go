@@ -1,0 +1,197 @@
+// Command pipeline runs the deliverypipe graph: Kinesis → parse → sliding
+// windows → KPIs → Parquet on S3 and items in DynamoDB.
+//
+// It only parses flags into pipelines/delivery options and runs the graph
+// with Beam's runner flags (--runner, --endpoint, --environment_type, ...).
+// AWS endpoints and credentials come from the SDK's standard settings
+// (AWS_ENDPOINT_URL_KINESIS, AWS_PROFILE, ...).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dot"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/io/s3parquet"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+)
+
+var (
+	// Source.
+	stream        = flag.String("stream", "", "source: Kinesis stream name (required)")
+	startPosition = flag.String("start-position", kinesisio.TrimHorizon, "source: TRIM_HORIZON or LATEST, for shards without a checkpoint")
+	groups        = flag.Int("shard-groups", 1, "source: number of shard groups (the read's parallelism)")
+	outOfOrder    = flag.Duration("max-out-of-order", time.Minute, "source: watermark delay behind the largest event time seen")
+	bounded       = flag.Bool("bounded", false, "source: read the records present at start, then stop (batch; tests, demo, backfill)")
+	maxRecords    = flag.Int64("max-records", 0, "source: with --bounded, stop after this many records per shard group (0 = no limit)")
+	// Transforms.
+	windowSize  = flag.Duration("window-size", delivery.DefaultOptions().WindowSize, "transforms: sliding window size")
+	windowEvery = flag.Duration("window-period", delivery.DefaultOptions().WindowPeriod, "transforms: sliding window period")
+	lateness    = flag.Duration("allowed-lateness", delivery.DefaultOptions().AllowedLateness, "transforms: allowed lateness (late panes update KPIs)")
+	onTimeOnly  = flag.Bool("on-time-only", false, "transforms: one ON_TIME pane per window, late events dropped (forced on the in-process prism of Beam v2.62)")
+	// Sinks.
+	bucket   = flag.String("bucket", "", "sinks: S3 bucket for the Parquet tables (required)")
+	prefix   = flag.String("prefix", "deliverypipe", "sinks: key prefix in the bucket")
+	kpiTable = flag.String("kpi-table", "", "sinks: DynamoDB table for window KPIs (required)")
+	kmsKey   = flag.String("kms-key", "", "sinks: KMS key id for SSE-KMS (default SSE-S3)")
+	create   = flag.Bool("create-missing", false, "sinks: create the bucket and the KPI table if missing (development stacks)")
+	// Operations.
+	logFormat = flag.String("log-format", "text", "ops: log format, text or json")
+)
+
+func main() {
+	flag.Usage = usage
+	flag.Parse()
+	beam.Init()
+	setupLogging()
+	if err := run(context.Background()); err != nil {
+		slog.Error("pipeline failed", "err", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	opts := delivery.DefaultOptions()
+	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
+	opts.OnTimeOnly = *onTimeOnly || isInProcessPrism()
+	readOpts := []kinesisio.ReadOption{
+		kinesisio.WithGroups(*groups),
+		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, *outOfOrder)),
+	}
+	if *startPosition != "" {
+		readOpts = append(readOpts, kinesisio.WithStartPosition(*startPosition))
+	}
+	if *bounded {
+		readOpts = append(readOpts, kinesisio.StopAtTip())
+		if *maxRecords > 0 {
+			readOpts = append(readOpts, kinesisio.StopAfterRecords(*maxRecords))
+		}
+	}
+	if err := validate(opts, readOpts); err != nil {
+		return err
+	}
+
+	if err := checkResources(ctx); err != nil {
+		return err
+	}
+
+	p, s := beam.NewPipelineWithRoot()
+	var records beam.PCollection
+	if *bounded {
+		records = kinesisio.ReadBounded(s, *stream, readOpts...)
+	} else {
+		records = kinesisio.Read(s, *stream, readOpts...)
+	}
+	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
+	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, KMSKeyID: *kmsKey})
+
+	slog.Info("running", "stream", *stream, "bounded", *bounded, "bucket", *bucket, "kpi_table", *kpiTable,
+		"window", opts.WindowSize.String(), "period", opts.WindowPeriod.String(), "on_time_only", opts.OnTimeOnly)
+	start := time.Now()
+	if err := beamx.Run(ctx, p); err != nil {
+		return err
+	}
+	slog.Info("done", "seconds", time.Since(start).Seconds())
+	return nil
+}
+
+// validate fails fast, naming the flags to fix.
+func validate(opts delivery.Options, readOpts []kinesisio.ReadOption) error {
+	var errs []error
+	if *stream == "" {
+		errs = append(errs, errors.New("--stream is required: the Kinesis stream to read"))
+	}
+	if *bucket == "" {
+		errs = append(errs, errors.New("--bucket is required: the S3 bucket for the Parquet tables"))
+	}
+	if *kpiTable == "" {
+		errs = append(errs, errors.New("--kpi-table is required: the DynamoDB table for window KPIs"))
+	}
+	if *maxRecords < 0 || (*maxRecords > 0 && !*bounded) {
+		errs = append(errs, errors.New("--max-records needs --bounded and a positive count"))
+	}
+	if *logFormat != "text" && *logFormat != "json" {
+		errs = append(errs, fmt.Errorf("--log-format=%q: want text or json", *logFormat))
+	}
+	if err := opts.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if *stream != "" {
+		if err := kinesisio.ValidateReadOptions(*stream, readOpts...); err != nil {
+			errs = append(errs, fmt.Errorf("source flags: %w", err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// checkResources fails fast when the stream, bucket or table is missing or
+// unreachable (wrong region, credentials), or creates the sinks with
+// --create-missing.
+func checkResources(ctx context.Context) error {
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("loading AWS config: %w", err)
+	}
+	if _, err := kinesis.NewFromConfig(cfg).DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(*stream)}); err != nil {
+		return fmt.Errorf("--stream=%s: cannot describe the stream (does it exist in region %q?): %w", *stream, cfg.Region, err)
+	}
+	s3c, ddb := s3.NewFromConfig(cfg), dynamodb.NewFromConfig(cfg)
+	if *create {
+		if err := s3parquet.EnsureBucket(ctx, s3c, *bucket); err != nil {
+			return fmt.Errorf("--bucket: %w", err)
+		}
+		if err := dynamodbio.EnsureKPITable(ctx, ddb, *kpiTable); err != nil {
+			return fmt.Errorf("--kpi-table: %w", err)
+		}
+		return nil
+	}
+	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(*bucket)}); err != nil {
+		return fmt.Errorf("--bucket=%s: bucket not reachable (create it, or pass --create-missing on a development stack): %w", *bucket, err)
+	}
+	if _, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(*kpiTable)}); err != nil {
+		return fmt.Errorf("--kpi-table=%s: table not reachable (create it, or pass --create-missing on a development stack): %w", *kpiTable, err)
+	}
+	return nil
+}
+
+// isInProcessPrism reports whether the job runs on the in-process prism of
+// Beam v2.62, which refuses late firings and allowed lateness.
+func isInProcessPrism() bool {
+	r := flag.Lookup("runner")
+	return r == nil || r.Value.String() == "" || r.Value.String() == "prism"
+}
+
+func setupLogging() {
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if *logFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	slog.SetDefault(slog.New(h))
+}
+
+func usage() {
+	out := flag.CommandLine.Output()
+	fmt.Fprintf(out, "Usage: pipeline --stream=S --bucket=B --kpi-table=T [flags]\n\n")
+	fmt.Fprintf(out, "Flags are grouped by prefix of their help: source, transforms, sinks, ops;\n")
+	fmt.Fprintf(out, "Beam's runner flags (--runner=prism|flink|spark|universal, --endpoint, --environment_type) follow.\n\n")
+	flag.PrintDefaults()
+}
