@@ -1,0 +1,46 @@
+package lifecycle
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+)
+
+func init() {
+	register.Function1x2(withEventTime)
+}
+
+func withEventTime(e event.Event) (beam.EventTime, event.Event) {
+	return mtime.FromMilliseconds(e.EventTimeMillis), e
+}
+
+// BenchmarkJoin: 5k orders × 4 events on the in-process prism. Measured here
+// (Beam Go v2.62, 2 shared cores, go test ./transforms/lifecycle -run -
+// -bench . -benchtime 2x): see the report in transforms/README.md.
+func BenchmarkJoin(b *testing.B) {
+	const orders = 5_000
+	var events []event.Event
+	for i := range orders {
+		id := fmt.Sprintf("o-%05d", i)
+		at := t0 + int64(i)*1000
+		events = append(events,
+			ev(id, event.OrderCreated, at), ev(id, event.OrderAccepted, at+minute),
+			ev(id, event.PickedUp, at+10*minute), ev(id, event.Delivered, at+30*minute))
+	}
+	for b.Loop() {
+		p, s := beam.NewPipelineWithRoot()
+		facts := Join(s, beam.ParDo(s, withEventTime, beam.CreateList(s, events)))
+		passert.Count(s, facts, "facts", orders)
+		if _, err := ptest.RunWithMetrics(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(events))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}

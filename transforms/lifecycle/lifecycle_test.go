@@ -1,0 +1,93 @@
+package lifecycle
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
+
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+)
+
+func TestMain(m *testing.M) {
+	ptest.MainWithDefault(m, "prism")
+}
+
+func init() {
+	register.Function2x1(formatFact)
+}
+
+const (
+	t0     = int64(1_767_225_600_000)
+	minute = int64(60_000)
+)
+
+// formatFact renders a fact with its element timestamp, times in minutes after t0.
+func formatFact(ts beam.EventTime, f OrderFact) string {
+	rel := func(ms int64) int64 {
+		if ms == 0 {
+			return -1
+		}
+		return (ms - t0) / minute
+	}
+	return fmt.Sprintf("%s@%d c=%d a=%d p=%d d=%d x=%d prep=%g del=%g tot=%g cancelled=%v complete=%v zone=%s",
+		f.OrderID, rel(ts.Milliseconds()), rel(f.CreatedMillis), rel(f.AcceptedMillis), rel(f.PickedUpMillis),
+		rel(f.DeliveredMillis), rel(f.CancelledMillis), f.PrepMinutes, f.DeliveryMinutes, f.TotalMinutes,
+		f.Cancelled, f.Complete, f.Zone)
+}
+
+func ev(order string, typ event.Type, at int64) event.Event {
+	return event.Event{EventID: order + "/" + string(typ), EventType: typ, OrderID: order, RestaurantID: "r-1", DriverID: "d-1",
+		EventTimeMillis: at, Location: event.Location{Lat: 52.520008, Lon: 13.404954}}
+}
+
+func TestJoin(t *testing.T) {
+	c := teststream.NewConfig()
+	add := func(es ...event.Event) {
+		for _, e := range es {
+			if err := c.AddElements(e.EventTimeMillis, e); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	add(
+		ev("A", event.PickedUp, t0+10*minute), // out of order
+		ev("A", event.OrderCreated, t0),
+		ev("B", event.OrderCreated, t0+1*minute),
+		ev("A", event.OrderAccepted, t0+2*minute),
+		ev("C", event.OrderCreated, t0+3*minute), // never finishes
+		ev("B", event.Cancelled, t0+5*minute),    // B has no accept, no pick-up
+		ev("A", event.Delivered, t0+30*minute),
+	)
+	if err := c.AdvanceWatermark(t0 + 40*minute); err != nil {
+		t.Fatal(err)
+	}
+	add(ev("A", event.OrderAccepted, t0+2*minute)) // straggler after A was emitted
+	if err := c.AdvanceWatermarkToInfinity(); err != nil {
+		t.Fatal(err)
+	}
+	p, s := beam.NewPipelineWithRoot()
+	facts := Join(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour))
+	// By hand: A prep 0→10, delivery 10→30, total 30, stamped at delivery (30);
+	// B cancelled at 5; C expires at 3 + 60 = 63.
+	passert.Equals(s, beam.ParDo(s, formatFact, facts),
+		"A@30 c=0 a=2 p=10 d=30 x=-1 prep=10 del=20 tot=30 cancelled=false complete=true zone=u33dc0",
+		"B@5 c=1 a=-1 p=-1 d=-1 x=5 prep=0 del=0 tot=0 cancelled=true complete=true zone=",
+		"C@63 c=3 a=-1 p=-1 d=-1 x=-1 prep=0 del=0 tot=0 cancelled=false complete=false zone=",
+	)
+	res := ptest.RunAndValidate(t, p)
+	got := map[string]int64{}
+	for _, c := range res.Metrics().Query(func(r metrics.SingleResult) bool { return r.Namespace() == "lifecycle" }).Counters() {
+		got[c.Name()] += c.Result()
+	}
+	if want := map[string]int64{"emitted": 2, "expired": 1, "after_emit": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("counters %v, want %v", got, want)
+	}
+}
