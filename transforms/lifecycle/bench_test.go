@@ -23,7 +23,8 @@ func withEventTime(e event.Event) (beam.EventTime, event.Event) {
 
 // BenchmarkJoin: 5k orders × 4 events on the in-process prism. Measured here
 // (Beam Go v2.62, 2 shared cores, go test ./transforms/lifecycle -run -
-// -bench . -benchtime 2x): see the report in transforms/README.md.
+// -bench . -benchtime 2x): 5.38 s/op ≈ 3.7k events/s (≈ 0.27 ms per event:
+// one state read, one write, one timer set each).
 func BenchmarkJoin(b *testing.B) {
 	const orders = 5_000
 	var events []event.Event
