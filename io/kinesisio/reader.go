@@ -16,10 +16,13 @@ import (
 
 // Per-shard service limits: 5 GetRecords calls and 2 MB per second.
 const (
-	minCallGap       = 200 * time.Millisecond
-	maxBytesPerSec   = 2 << 20
-	shardIteratorTTL = 4 * time.Minute // AWS expires iterators after 5 minutes
+	minCallGap     = 200 * time.Millisecond
+	maxBytesPerSec = 2 << 20
 )
+
+// shardIteratorTTL is how long a cached iterator is trusted; AWS expires
+// iterators after 5 minutes. A variable so tests can force re-acquisition.
+var shardIteratorTTL = 4 * time.Minute
 
 // groupReader is the reading core shared by the unbounded and bounded DoFns.
 // It lives for the DoFn instance, so shard iterators and call pacing survive
