@@ -33,6 +33,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/transforms/progress"
 )
 
 var (
@@ -48,12 +49,17 @@ var (
 	windowEvery = flag.Duration("window-period", delivery.DefaultOptions().WindowPeriod, "transforms: sliding window period")
 	lateness    = flag.Duration("allowed-lateness", delivery.DefaultOptions().AllowedLateness, "transforms: allowed lateness (late panes update KPIs)")
 	onTimeOnly  = flag.Bool("on-time-only", false, "transforms: one ON_TIME pane per window, late events dropped (forced on the in-process prism of Beam v2.62)")
+	restaurants = flag.String("restaurants", "", "transforms: restaurant dimension CSV (path or s3://bucket/key); empty flags every restaurant unknown")
+	drivers     = flag.String("drivers", "", "transforms: driver dimension CSV (path or s3://bucket/key)")
+	dedupFor    = flag.Duration("dedup-horizon", delivery.DefaultOptions().DedupHorizon, "transforms: how long (event time) an event_id is remembered for dedup")
+	orderTTL    = flag.Duration("order-horizon", delivery.DefaultOptions().OrderHorizon, "transforms: event time after which an unfinished order expires")
 	// Sinks.
-	bucket   = flag.String("bucket", "", "sinks: S3 bucket for the Parquet tables (required)")
-	prefix   = flag.String("prefix", "deliverypipe", "sinks: key prefix in the bucket")
-	kpiTable = flag.String("kpi-table", "", "sinks: DynamoDB table for window KPIs (required)")
-	kmsKey   = flag.String("kms-key", "", "sinks: KMS key id for SSE-KMS (default SSE-S3)")
-	create   = flag.Bool("create-missing", false, "sinks: create the bucket and the KPI table if missing (development stacks)")
+	bucket      = flag.String("bucket", "", "sinks: S3 bucket for the Parquet tables (required)")
+	prefix      = flag.String("prefix", "deliverypipe", "sinks: key prefix in the bucket")
+	kpiTable    = flag.String("kpi-table", "", "sinks: DynamoDB table for window KPIs (required)")
+	statusTable = flag.String("status-table", "", "sinks: DynamoDB order-status table (optional)")
+	kmsKey      = flag.String("kms-key", "", "sinks: KMS key id for SSE-KMS (default SSE-S3)")
+	create      = flag.Bool("create-missing", false, "sinks: create the bucket and the KPI table if missing (development stacks)")
 	// Operations.
 	logFormat = flag.String("log-format", "text", "ops: log format, text or json")
 )
@@ -70,9 +76,16 @@ func main() {
 }
 
 func run(ctx context.Context) error {
+	if isDotRunner() {
+		if err := dotDefaults(); err != nil {
+			return err
+		}
+	}
 	opts := delivery.DefaultOptions()
 	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
 	opts.OnTimeOnly = *onTimeOnly || isInProcessPrism()
+	opts.RestaurantsURI, opts.DriversURI = *restaurants, *drivers
+	opts.DedupHorizon, opts.OrderHorizon = *dedupFor, *orderTTL
 	readOpts := []kinesisio.ReadOption{
 		kinesisio.WithGroups(*groups),
 		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, *outOfOrder)),
@@ -90,8 +103,10 @@ func run(ctx context.Context) error {
 		return err
 	}
 
-	if err := checkResources(ctx); err != nil {
-		return err
+	if !isDotRunner() {
+		if err := checkResources(ctx); err != nil {
+			return err
+		}
 	}
 
 	p, s := beam.NewPipelineWithRoot()
@@ -101,8 +116,13 @@ func run(ctx context.Context) error {
 	} else {
 		records = kinesisio.Read(s, *stream, readOpts...)
 	}
-	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
-	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, KMSKeyID: *kmsKey})
+	raw := delivery.FromKinesis(s, records)
+	if isInProcessPrism() {
+		raw = progress.Count(s, raw)
+		defer reportProgress(ctx, *progressEvery)()
+	}
+	out := delivery.Build(s, raw, opts)
+	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, StatusTable: *statusTable, KMSKeyID: *kmsKey})
 
 	slog.Info("running", "stream", *stream, "bounded", *bounded, "bucket", *bucket, "kpi_table", *kpiTable,
 		"window", opts.WindowSize.String(), "period", opts.WindowPeriod.String(), "on_time_only", opts.OnTimeOnly)
@@ -162,6 +182,11 @@ func checkResources(ctx context.Context) error {
 		if err := dynamodbio.EnsureKPITable(ctx, ddb, *kpiTable); err != nil {
 			return fmt.Errorf("--kpi-table: %w", err)
 		}
+		if *statusTable != "" {
+			if err := dynamodbio.EnsureStatusTable(ctx, ddb, *statusTable); err != nil {
+				return fmt.Errorf("--status-table: %w", err)
+			}
+		}
 		return nil
 	}
 	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(*bucket)}); err != nil {
@@ -186,12 +211,4 @@ func setupLogging() {
 		h = slog.NewJSONHandler(os.Stderr, nil)
 	}
 	slog.SetDefault(slog.New(h))
-}
-
-func usage() {
-	out := flag.CommandLine.Output()
-	fmt.Fprintf(out, "Usage: pipeline --stream=S --bucket=B --kpi-table=T [flags]\n\n")
-	fmt.Fprintf(out, "Flags are grouped by prefix of their help: source, transforms, sinks, ops;\n")
-	fmt.Fprintf(out, "Beam's runner flags (--runner=prism|flink|spark|universal, --endpoint, --environment_type) follow.\n\n")
-	flag.PrintDefaults()
 }

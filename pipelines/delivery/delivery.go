@@ -11,7 +11,10 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
+	"github.com/deliverypipe/deliverypipe/transforms/dedup"
+	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
+	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
 
@@ -26,12 +29,24 @@ type Options struct {
 	// MaxSkew is how far in the future an event time may be before it is
 	// dead-lettered; zero keeps parse's default.
 	MaxSkew time.Duration
+	// DedupHorizon is how long (event time) an event_id is remembered.
+	DedupHorizon time.Duration
+	// RestaurantsURI and DriversURI are the dimension CSVs (path or
+	// s3://bucket/key); empty means no dimensions (ids flagged unknown).
+	RestaurantsURI, DriversURI string
+	// S3PathStyle reads s3:// dimensions with path-style addressing.
+	S3PathStyle bool
+	// OrderHorizon is when an incomplete order expires (event time).
+	OrderHorizon time.Duration
 }
 
 // DefaultOptions returns the documented defaults: 5-minute windows every
 // minute, 10 minutes of allowed lateness.
 func DefaultOptions() Options {
-	return Options{WindowSize: kpi.DefaultSize, WindowPeriod: kpi.DefaultPeriod, AllowedLateness: kpi.DefaultAllowedLateness}
+	return Options{
+		WindowSize: kpi.DefaultSize, WindowPeriod: kpi.DefaultPeriod, AllowedLateness: kpi.DefaultAllowedLateness,
+		DedupHorizon: time.Hour, OrderHorizon: 2 * time.Hour,
+	}
 }
 
 // Validate says what is wrong with o, in terms of the flags that set it.
@@ -42,6 +57,9 @@ func (o Options) Validate() error {
 	} else if o.WindowSize%o.WindowPeriod != 0 {
 		errs = append(errs, fmt.Errorf("--window-size (%v) must be a multiple of --window-period (%v)", o.WindowSize, o.WindowPeriod))
 	}
+	if o.DedupHorizon <= 0 || o.OrderHorizon <= 0 {
+		errs = append(errs, fmt.Errorf("--dedup-horizon (%v) and --order-horizon (%v) must be positive", o.DedupHorizon, o.OrderHorizon))
+	}
 	if o.AllowedLateness < 0 {
 		errs = append(errs, fmt.Errorf("--allowed-lateness (%v) must not be negative", o.AllowedLateness))
 	}
@@ -50,27 +68,48 @@ func (o Options) Validate() error {
 
 // Outputs are the graph's results, for sinks or assertions.
 type Outputs struct {
-	Events          beam.PCollection // PCollection<event.Event>, valid, stamped with event time
+	Enriched        beam.PCollection // PCollection<enrich.Enriched>: valid, deduplicated, event-time stamped
 	DeadLetters     beam.PCollection // PCollection<parse.DeadLetter>
+	OrderFacts      beam.PCollection // PCollection<lifecycle.OrderFact>
+	Statuses        beam.PCollection // PCollection<lifecycle.Status>
 	EventTypeCounts beam.PCollection // PCollection<kpi.EventTypeCount>
+	RestaurantKPIs  beam.PCollection // PCollection<kpi.RestaurantKPI>
+	ZoneKPIs        beam.PCollection // PCollection<kpi.ZoneKPI>
 }
 
-// Build wires the transforms over raw, a PCollection<parse.Raw>.
+// Build wires the transforms over raw, a PCollection<parse.Raw>:
+// parse → event time → dedup → enrich, then the order lifecycle and the
+// sliding-window KPIs.
 func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	var popts []parse.Option
 	if o.MaxSkew > 0 {
 		popts = append(popts, parse.WithMaxSkew(o.MaxSkew))
 	}
 	valid, dead := parse.Parse(s, raw, popts...)
-	events := parse.WithEventTime(s, valid)
+	events := dedup.Dedup(s, parse.WithEventTime(s, valid), dedup.WithHorizon(o.DedupHorizon))
+	var eopts []enrich.Option
+	if o.S3PathStyle {
+		eopts = append(eopts, enrich.WithS3PathStyle())
+	}
+	enriched := enrich.Enrich(s, events, o.RestaurantsURI, o.DriversURI, eopts...)
+	facts := lifecycle.Join(s, events, lifecycle.WithHorizon(o.OrderHorizon))
+
 	var wopts []kpi.WindowOption
 	if o.OnTimeOnly {
 		wopts = append(wopts, kpi.OnTimeOnly())
 	}
-	windowed := kpi.SlidingWindows(s, events, o.WindowSize, o.WindowPeriod, o.AllowedLateness, wopts...)
+	window := func(col beam.PCollection) beam.PCollection {
+		return kpi.SlidingWindows(s, col, o.WindowSize, o.WindowPeriod, o.AllowedLateness, wopts...)
+	}
+	wEvents := window(events)
+	wDeliveries := window(lifecycle.Deliveries(s, facts))
 	return Outputs{
-		Events:          events,
+		Enriched:        enriched,
 		DeadLetters:     dead,
-		EventTypeCounts: kpi.EventTypeCounts(s, windowed),
+		OrderFacts:      facts,
+		Statuses:        lifecycle.Statuses(s, events),
+		EventTypeCounts: kpi.EventTypeCounts(s, wEvents),
+		RestaurantKPIs:  kpi.RestaurantKPIs(s, wEvents, wDeliveries),
+		ZoneKPIs:        kpi.ZoneKPIs(s, window(enriched), wDeliveries),
 	}
 }

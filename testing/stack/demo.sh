@@ -8,7 +8,8 @@ cd "$root"
 STACK_DIR="${STACK_DIR:-$root/.stack}"
 EVENTS="${DEMO_EVENTS:-5000}"
 run_id="demo$(date +%s)"
-stream="$run_id-events" bucket="$run_id-lake" table="$run_id-kpis"
+stream="$run_id-events" bucket="$run_id-lake" table="$run_id-kpis" status="$run_id-status"
+dims="$STACK_DIR/$run_id-dims"
 
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\ndemo FAILED: %s\n' "$*" >&2; exit 1; }
@@ -36,12 +37,14 @@ source "$STACK_DIR/env"
 env | grep '^AWS_ENDPOINT_URL_' | sort
 
 step "producing $EVENTS events into Kinesis stream $stream (4 shards)"
-bin/producer --stream "$stream" --create-stream --shards 4 --count "$EVENTS" --seed 42 \
+mkdir -p "$dims"
+bin/producer --stream "$stream" --create-stream --shards 4 --count "$EVENTS" --seed 42 --dims-dir "$dims" \
   --start "$(date -u -d '-3 hours' +%Y-%m-%dT%H:00:00Z)" || fail "producer"
 
 step "running the pipeline on prism (bounded: reads what is in the stream, then stops)"
-bin/pipeline --runner=prism --stream "$stream" --bounded --shard-groups 2 \
-  --bucket "$bucket" --kpi-table "$table" --create-missing 2> "$STACK_DIR/demo-pipeline.log" \
+bin/pipeline --runner=prism --stream "$stream" --bounded \
+  --restaurants "$dims/restaurants.csv" --drivers "$dims/drivers.csv" \
+  --bucket "$bucket" --kpi-table "$table" --status-table "$status" --create-missing 2> "$STACK_DIR/demo-pipeline.log" \
   || { tail -20 "$STACK_DIR/demo-pipeline.log" >&2; fail "pipeline (log: $STACK_DIR/demo-pipeline.log)"; }
 grep -E 'msg=(running|done)' "$STACK_DIR/demo-pipeline.log" || true
 

@@ -64,7 +64,13 @@ func LoadDimensions(ctx context.Context, restaurants, drivers string, pathStyle 
 
 // loadTable reads a CSV table whose header holds columns (in any order) and
 // builds a map with row; the row function gets the fields in columns' order.
+//
+// An empty uri is an empty table: without dimension files every id is unknown
+// and only the zone is added.
 func loadTable[T any](ctx context.Context, uri string, pathStyle bool, columns []string, row func([]string) (string, T, error)) (map[string]T, error) {
+	if uri == "" {
+		return map[string]T{}, nil
+	}
 	rc, err := open(ctx, uri, pathStyle)
 	if err != nil {
 		return nil, err
