@@ -44,3 +44,24 @@ func TestEventTypeCounts(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+func TestDiffCatchesOffByOne(t *testing.T) {
+	want := map[WindowKey]int64{{0, "delivered"}: 5, {60_000, "delivered"}: 3}
+	tests := []struct {
+		name string
+		got  map[WindowKey]int64
+		diff bool
+	}{
+		{"equal", map[WindowKey]int64{{0, "delivered"}: 5, {60_000, "delivered"}: 3}, false},
+		{"one count off by one", map[WindowKey]int64{{0, "delivered"}: 5, {60_000, "delivered"}: 4}, true},
+		{"a row missing", map[WindowKey]int64{{0, "delivered"}: 5}, true},
+		{"an extra row", map[WindowKey]int64{{0, "delivered"}: 5, {60_000, "delivered"}: 3, {120_000, "delivered"}: 1}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d := Diff(want, tt.got, 10); (len(d) > 0) != tt.diff {
+				t.Errorf("Diff = %q, want a difference: %v", d, tt.diff)
+			}
+		})
+	}
+}
