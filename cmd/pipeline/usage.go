@@ -22,7 +22,7 @@ var helpGroups = []struct{ title, prefix string }{
 var runnerFlags = map[string]bool{
 	"runner": true, "endpoint": true, "environment_type": true, "environment_config": true,
 	"job_name": true, "experiments": true, "parallelism": true, "dot_file": true,
-	"worker_binary": true, "artifact_endpoint": true, "async": true, "sdk_harness_container_image_override": true,
+	"worker_binary": true, "artifact_endpoint": true, "async": true,
 }
 
 // usage prints the flags grouped by source, transforms, sinks, operations
@@ -73,7 +73,7 @@ func printGroup(out io.Writer, title, prefix string, flags []*flag.Flag) {
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" {
 			help += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		fmt.Fprintf(out, "  %-28s %s\n", name, help)
+		fmt.Fprintf(out, "  %-28s %s\n", name, strings.ReplaceAll(help, "\n", "\n"+strings.Repeat(" ", 31)))
 	}
 }
 
