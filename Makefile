@@ -66,3 +66,23 @@ GOTEST_FLAGS ?= -timeout 20m
 test: stack-deps py-deps
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) ./...
+	$(MAKE) test-browser
+
+# Live dashboard (cmd/dashboard), its headless Chromium test, sample graphs for
+# CI and the pipeline drawing. test-browser (~10 s once chromium is installed)
+# also runs in `make test`; the screenshot lands in out/artifacts/.
+.PHONY: demo-live test-browser sample pipeline-graph
+demo-live: stack-deps
+	bash testing/stack/demo_live.sh
+
+test-browser: stack-deps
+	bash testing/browser/install.sh >/dev/null
+	$(GO) test -tags browser -run Browser -count=1 ./cmd/dashboard/
+
+sample:
+	$(GO) run ./cmd/sample --out out/sample
+
+pipeline-graph:
+	bash testing/graphviz/install.sh >/dev/null
+	$(GO) run ./cmd/pipeline --runner=dot --dot_file=docs/pipeline.dot
+	dot -Tsvg docs/pipeline.dot -o docs/pipeline.svg
