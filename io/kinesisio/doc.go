@@ -17,4 +17,27 @@
 // Sequence numbers are decimal strings of up to 129 digits and are compared as
 // big integers. KPL-aggregated records are de-aggregated into user records that
 // carry a sub-sequence number, so a checkpoint can point inside an aggregate.
+//
+// # Stopping an unbounded read
+//
+// A pipeline with Read never ends by itself. Do not stop it by cancelling the
+// context given to beamx.Run: prism v2.62 panics on that. Cancel the job
+// through the job service instead, which every portable runner serves:
+// run with --job_name=NAME and call
+//
+//	jobcontrol.Cancel(ctx, endpoint, "NAME")
+//
+// (package runners/jobcontrol; for the in-process prism the endpoint is
+// *jobopts.Endpoint once the run has started). The job ends CANCELLED,
+// beamx.Run returns nil and the result carries the metrics of every finished
+// bundle; jobcontrol.Metrics shows them while the job runs, so a caller can
+// cancel once the committed "records/..." counters reach what it expects.
+//
+// # Metrics
+//
+// Per shard, in namespace "kinesisio": records/<shard>, bytes/<shard>,
+// read_calls/<shard>, throttles/<shard> (every throttled attempt, including
+// those the SDK retried), expired_iterators/<shard> and the gauge
+// lag_ms/<shard> (arrival time behind now); throttles/ListShards for shard
+// discovery.
 package kinesisio

@@ -10,9 +10,18 @@ type shardMetrics struct {
 	lagMillis                                 beam.Gauge
 }
 
-type readMetrics struct{ shards map[string]*shardMetrics }
+type readMetrics struct {
+	shards map[string]*shardMetrics
+	// listThrottles counts throttled ListShards calls, which name no shard.
+	listThrottles beam.Counter
+}
 
-func newReadMetrics() *readMetrics { return &readMetrics{shards: map[string]*shardMetrics{}} }
+func newReadMetrics() *readMetrics {
+	return &readMetrics{
+		shards:        map[string]*shardMetrics{},
+		listThrottles: beam.NewCounter(metricsNamespace, "throttles/ListShards"),
+	}
+}
 
 // shard returns the metrics of one shard, named "<metric>/<shard id>".
 func (m *readMetrics) shard(id string) *shardMetrics {

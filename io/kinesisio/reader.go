@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Per-shard service limits: 5 GetRecords calls and 2 MB per second.
@@ -125,7 +126,7 @@ func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(
 // discover adds child shards of the group's shards found by ListShards.
 func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *Restriction) error {
 	g.lastDiscovery = time.Now()
-	listing, err := listShards(ctx, g.client, g.cfg.Stream)
+	listing, err := listShards(ctx, g.client, g.cfg.Stream, countThrottles(g.metrics.listThrottles))
 	if err != nil {
 		return err
 	}
@@ -233,7 +234,7 @@ func (g *groupReader) getRecords(ctx context.Context, s ShardState) (*kinesis.Ge
 		out, err := g.client.GetRecords(ctx, &kinesis.GetRecordsInput{
 			ShardIterator: aws.String(it),
 			Limit:         aws.Int32(g.cfg.MaxRecordsPerCall),
-		})
+		}, countThrottles(g.metrics.shard(s.ShardID).throttles))
 		var expired *types.ExpiredIteratorException
 		if errors.As(err, &expired) && attempt == 0 {
 			delete(g.iters, s.ShardID)
@@ -241,7 +242,6 @@ func (g *groupReader) getRecords(ctx context.Context, s ShardState) (*kinesis.Ge
 			continue
 		}
 		if err != nil {
-			g.countThrottle(ctx, s.ShardID, err)
 			return nil, fmt.Errorf("kinesisio: GetRecords on stream %s shard %s: %w", g.cfg.Stream, s.ShardID, err)
 		}
 		return out, nil
@@ -271,20 +271,33 @@ func (g *groupReader) iterator(ctx context.Context, s ShardState) (string, error
 	default:
 		in.ShardIteratorType = types.ShardIteratorTypeTrimHorizon
 	}
-	out, err := g.client.GetShardIterator(ctx, in)
+	out, err := g.client.GetShardIterator(ctx, in, countThrottles(g.metrics.shard(s.ShardID).throttles))
 	if err != nil {
-		g.countThrottle(ctx, s.ShardID, err)
 		return "", fmt.Errorf("kinesisio: GetShardIterator on stream %s shard %s (%s): %w", g.cfg.Stream, s.ShardID, in.ShardIteratorType, err)
 	}
 	g.iters[s.ShardID] = iterState{iterator: aws.ToString(out.ShardIterator), after: s.Last, fetched: time.Now()}
 	return aws.ToString(out.ShardIterator), nil
 }
 
-func (g *groupReader) countThrottle(ctx context.Context, shard string, err error) {
-	var pt *types.ProvisionedThroughputExceededException
-	var le *types.LimitExceededException
-	if errors.As(err, &pt) || errors.As(err, &le) {
-		g.metrics.shard(shard).throttles.Inc(ctx, 1)
+// countThrottles is a per-call option that counts every throttled attempt
+// of the call in c. The SDK's retryer retries throttles itself (see
+// newClient), so the error the reader finally sees tells nothing of the
+// attempts before it; this middleware sits inside the retry loop.
+func countThrottles(c beam.Counter) func(*kinesis.Options) {
+	mw := middleware.FinalizeMiddlewareFunc("kinesisio.countThrottles",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleFinalize(ctx, in)
+			var pt *types.ProvisionedThroughputExceededException
+			var le *types.LimitExceededException
+			if errors.As(err, &pt) || errors.As(err, &le) {
+				c.Inc(ctx, 1)
+			}
+			return out, md, err
+		})
+	return func(o *kinesis.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Insert(mw, "Retry", middleware.After)
+		})
 	}
 }
 

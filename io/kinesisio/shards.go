@@ -14,11 +14,11 @@ import (
 // listShards returns every shard of the stream within retention, following
 // NextToken pages. Children are found here, not in GetRecords' ChildShards,
 // which some servers (kinesalite) never fill.
-func listShards(ctx context.Context, c *kinesis.Client, stream string) ([]types.Shard, error) {
+func listShards(ctx context.Context, c *kinesis.Client, stream string, opts ...func(*kinesis.Options)) ([]types.Shard, error) {
 	var out []types.Shard
 	in := &kinesis.ListShardsInput{StreamName: aws.String(stream)}
 	for {
-		resp, err := c.ListShards(ctx, in)
+		resp, err := c.ListShards(ctx, in, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("kinesisio: ListShards on stream %s: %w", stream, err)
 		}
