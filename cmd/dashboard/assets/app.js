@@ -131,10 +131,10 @@ function render(s) {
     "n/a: no event-type KPIs yet");
   fillTable("zones", (s.zones || []).map((z) => [[z.id],
     [fmtInt(z.deliveries), `zone.${z.id}.deliveries`], [fmtNum(z.p50_min, 1), `zone.${z.id}.p50`], [fmtNum(z.p90_min, 1), `zone.${z.id}.p90`]]),
-    "n/a: no zone KPIs in the table");
+    s.hour.has_gmv ? "no deliveries in the last hour yet" : "n/a: no zone KPIs in the table");
   fillTable("slowest", (s.slowest_restaurants || []).map((r, i) => [[r.id, `slowest.${i}.id`],
     [fmtInt(r.deliveries), `slowest.${i}.deliveries`], [fmtNum(r.mean_min, 1), `slowest.${i}.mean`], [fmtNum(r.p90_min, 1), `slowest.${i}.p90`]]),
-    "n/a: no restaurant KPIs in the table");
+    s.hour.has_gmv ? "no deliveries in the last hour yet" : "n/a: no restaurant KPIs in the table");
   fillTable("shards", shards.map((x) => [[`${x.stream}/${x.shard_id}`], [x.sequence], [`${fmtNum(x.lag_ms / 1000, 1)} s`, `lag.${x.shard_id}`]]),
     s.errors && s.errors.checkpoints ? `n/a: ${s.errors.checkpoints}` : "n/a: no checkpoint table");
   const st = s.order_status || {};
