@@ -33,6 +33,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/transforms/progress"
 )
 
@@ -62,13 +63,19 @@ var (
 	create      = flag.Bool("create-missing", false, "sinks: create the bucket and the KPI table if missing (development stacks)")
 	// Operations.
 	logFormat = flag.String("log-format", "text", "ops: log format, text or json")
+	// Runner.
+	preset = flag.String("preset", presets.Default, "runner preset: Beam runner flags set together; flags given explicitly win"+presets.Usage())
 )
 
 func main() {
 	flag.Usage = usage
 	flag.Parse()
-	beam.Init()
 	setupLogging()
+	if err := applyPreset(); err != nil {
+		slog.Error("bad flags", "err", err)
+		os.Exit(2)
+	}
+	beam.Init()
 	if err := run(context.Background()); err != nil {
 		slog.Error("pipeline failed", "err", err)
 		os.Exit(1)
@@ -198,11 +205,23 @@ func checkResources(ctx context.Context) error {
 	return nil
 }
 
+// applyPreset sets the runner flags of --preset that were not given
+// explicitly.
+func applyPreset() error {
+	p, err := presets.Lookup(*preset)
+	if err != nil {
+		return fmt.Errorf("--preset: %w", err)
+	}
+	return p.Apply(flag.CommandLine)
+}
+
 // isInProcessPrism reports whether the job runs on the in-process prism of
-// Beam v2.62, which refuses late firings and allowed lateness.
+// Beam v2.62, which refuses late firings and allowed lateness: prism (or no
+// runner) without --endpoint; with one, the job goes to a prism job server.
 func isInProcessPrism() bool {
-	r := flag.Lookup("runner")
-	return r == nil || r.Value.String() == "" || r.Value.String() == "prism"
+	r, e := flag.Lookup("runner"), flag.Lookup("endpoint")
+	prism := r == nil || r.Value.String() == "" || r.Value.String() == "prism"
+	return prism && (e == nil || e.Value.String() == "")
 }
 
 func setupLogging() {

@@ -22,7 +22,7 @@ var helpGroups = []struct{ title, prefix string }{
 var runnerFlags = map[string]bool{
 	"runner": true, "endpoint": true, "environment_type": true, "environment_config": true,
 	"job_name": true, "experiments": true, "parallelism": true, "dot_file": true,
-	"worker_binary": true, "artifact_endpoint": true, "async": true,
+	"worker_binary": true, "artifact_endpoint": true, "async": true, "preset": true,
 }
 
 // usage prints the flags grouped by source, transforms, sinks, operations

@@ -1,0 +1,217 @@
+// Package presets names the runner setups deliverypipe runs on, each a set of
+// Beam runner flags (--runner, --endpoint, --environment_type,
+// --environment_config, --parallelism, --experiments, --worker_binary) that a
+// command applies before beam.Init, so that
+//
+//	pipeline --preset=flink-local ...
+//
+// replaces five flags. A flag the user sets explicitly always wins over the
+// preset.
+package presets
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Paths on EMR nodes that runners/emr's bootstrap action installs: Beam's Go
+// container boot program (built from the SDK's go/container package), which
+// the PROCESS environment starts on every worker, and the linux build of
+// cmd/pipeline that it stages as the SDK harness. Beam Go v2.62 cannot use
+// the submitting binary as the worker (it would try to compile the source),
+// so --worker_binary must name one.
+const (
+	EMRBoot   = "/usr/local/lib/deliverypipe/boot"
+	EMRWorker = "/usr/local/lib/deliverypipe/pipeline"
+	// EMRJobEndpoint is where the EMR step starts the job server, on the
+	// master node next to the submitting process.
+	EMRJobEndpoint = "localhost:8099"
+)
+
+// Preset is one named runner setup. Empty fields leave Beam's default.
+type Preset struct {
+	Name string
+	// Doc says in one line what the preset is for (shown by --help).
+	Doc string
+
+	Runner            string
+	Endpoint          string
+	EnvironmentType   string
+	EnvironmentConfig string
+	WorkerBinary      string
+	Parallelism       int // 0 keeps the runner's default
+	Experiments       []string
+
+	// EndpointEnv and EndpointFile find the endpoint of a local job server
+	// when neither --endpoint nor Endpoint gives one: the environment
+	// variable first, then the file runners/<runner>/jobserver.sh writes
+	// (relative to the working directory, the repository root under make).
+	EndpointEnv, EndpointFile string
+	// NeedsEndpoint makes Apply fail when no endpoint was found.
+	NeedsEndpoint bool
+}
+
+var all = []Preset{
+	{
+		Name: "prism", Doc: "in-process prism (default): tests, demo, local runs",
+		Runner: "prism",
+	},
+	{
+		Name: "prism-server", Doc: "a prism job server at --endpoint, SDK harness in this process",
+		Runner: "prism", EnvironmentType: "LOOPBACK", NeedsEndpoint: true,
+	},
+	{
+		Name: "flink-local", Doc: "the Flink job server of runners/flink/jobserver.sh (embedded Flink), SDK harness in this process",
+		Runner: "flink", EnvironmentType: "LOOPBACK", Parallelism: 2,
+		EndpointEnv: "FLINK_ENDPOINT", EndpointFile: filepath.Join(".stack", "flink", "endpoint"), NeedsEndpoint: true,
+	},
+	{
+		Name: "flink-emr", Doc: "Flink on EMR: job server on the master node, Go workers started as processes on the nodes",
+		Runner: "flink", Endpoint: EMRJobEndpoint, EnvironmentType: "PROCESS",
+		EnvironmentConfig: processConfig(EMRBoot), WorkerBinary: EMRWorker,
+	},
+	{
+		Name: "spark-local", Doc: "the Spark job server of runners/spark/jobserver.sh (local[2]), bounded pipelines only",
+		Runner: "spark", EnvironmentType: "LOOPBACK",
+		EndpointEnv: "SPARK_ENDPOINT", EndpointFile: filepath.Join(".stack", "spark", "endpoint"), NeedsEndpoint: true,
+	},
+	{
+		Name: "spark-emr", Doc: "Spark on EMR (bounded backfills): job server on the master node, Go workers as processes",
+		Runner: "spark", Endpoint: EMRJobEndpoint, EnvironmentType: "PROCESS",
+		EnvironmentConfig: processConfig(EMRBoot), WorkerBinary: EMRWorker,
+	},
+}
+
+// processConfig is the PROCESS environment's configuration: the command
+// each worker node runs to start an SDK harness.
+func processConfig(command string) string {
+	return fmt.Sprintf(`{"command":%q}`, command)
+}
+
+// Default is the preset used when none is named.
+const Default = "prism"
+
+// Names lists the presets, sorted.
+func Names() []string {
+	out := make([]string, len(all))
+	for i, p := range all {
+		out[i] = p.Name
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Lookup returns the preset called name.
+func Lookup(name string) (Preset, error) {
+	for _, p := range all {
+		if p.Name == name {
+			return p, nil
+		}
+	}
+	return Preset{}, fmt.Errorf("unknown preset %q: want one of %s", name, strings.Join(Names(), ", "))
+}
+
+// Usage is a help text listing every preset with its line of doc.
+func Usage() string {
+	var b strings.Builder
+	for _, n := range Names() {
+		p, _ := Lookup(n)
+		fmt.Fprintf(&b, "\n%s: %s", p.Name, p.Doc)
+	}
+	return b.String()
+}
+
+// Apply sets p's flags in fs (parsed already), except those the user set
+// explicitly. fs must define Beam's runner flags: flag.CommandLine does once
+// the beam package is linked in. Call it after flag.Parse, before beam.Init.
+func (p Preset) Apply(fs *flag.FlagSet) error {
+	explicit := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+
+	values := map[string]string{
+		"runner":             p.Runner,
+		"endpoint":           p.Endpoint,
+		"environment_type":   p.EnvironmentType,
+		"environment_config": p.EnvironmentConfig,
+		"worker_binary":      p.WorkerBinary,
+		"experiments":        strings.Join(p.Experiments, ","),
+	}
+	if p.Parallelism > 0 {
+		values["parallelism"] = strconv.Itoa(p.Parallelism)
+	}
+	endpoint := values["endpoint"]
+	switch {
+	case explicit["endpoint"]:
+		endpoint = fs.Lookup("endpoint").Value.String()
+	case endpoint == "":
+		e, err := p.localEndpoint()
+		if err != nil {
+			return err
+		}
+		endpoint, values["endpoint"] = e, e
+	}
+	if p.NeedsEndpoint && endpoint == "" {
+		return fmt.Errorf("preset %s needs a job server: pass --endpoint=host:port%s", p.Name, p.endpointHint())
+	}
+	var errs []error
+	for _, name := range sortedKeys(values) {
+		v := values[name]
+		if v == "" || explicit[name] {
+			continue
+		}
+		if fs.Lookup(name) == nil {
+			errs = append(errs, fmt.Errorf("preset %s: flag --%s is not defined (is the beam package linked in?)", p.Name, name))
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			errs = append(errs, fmt.Errorf("preset %s: --%s=%s: %w", p.Name, name, v, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// localEndpoint reads the endpoint of a local job server from EndpointEnv or
+// EndpointFile; "" when neither names one.
+func (p Preset) localEndpoint() (string, error) {
+	if p.EndpointEnv != "" {
+		if e := os.Getenv(p.EndpointEnv); e != "" {
+			return e, nil
+		}
+	}
+	if p.EndpointFile == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(p.EndpointFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("preset %s: reading the job server endpoint: %w", p.Name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func (p Preset) endpointHint() string {
+	switch {
+	case p.EndpointEnv != "" && p.EndpointFile != "":
+		return fmt.Sprintf(", set %s, or start the job server (make %s-up writes %s)", p.EndpointEnv, p.Runner, p.EndpointFile)
+	case p.EndpointEnv != "":
+		return ", or set " + p.EndpointEnv
+	}
+	return ""
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
