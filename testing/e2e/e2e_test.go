@@ -9,32 +9,25 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/parquet-go/parquet-go"
 
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
 	"github.com/deliverypipe/deliverypipe/testing/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
-	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
 )
 
 func TestMain(m *testing.M) {
@@ -136,231 +129,29 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("pipeline: %v", err)
 	}
 
-	events := reference.Dedup(sent)
-	if len(events) == len(sent) {
+	if len(reference.Dedup(sent)) == len(sent) {
 		t.Fatal("no duplicates were produced: dedup would go untested")
 	}
-	want := reference.EventTypeCounts(events, opts.WindowSize, opts.WindowPeriod)
-	if len(want) == 0 {
+	want := compare.Expect(sent, opts, len(badRecords))
+	if len(want.EventTypes) == 0 {
 		t.Fatal("reference is empty: the test would prove nothing")
 	}
-	orders := reference.Orders(events)
-	wantRestaurants := reference.RestaurantKPIs(events, orders, opts.WindowSize, opts.WindowPeriod)
-	wantZones := reference.ZoneKPIs(events, orders, opts.WindowSize, opts.WindowPeriod)
-	items := scanKPIItems(t, ctx, ddb, table)
-	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) { o.UsePathStyle = true })
-
-	t.Run("dynamodb", func(t *testing.T) {
-		got := map[reference.WindowKey]int64{}
-		for _, it := range unmarshalItems[kpi.EventTypeItem](t, items[kpi.EventTypePrefix]) {
-			k := reference.WindowKey{WindowStart: it.SK, EventType: it.EventType}
-			if _, dup := got[k]; dup {
-				t.Errorf("two items for %+v", k)
-			}
-			got[k] = it.Count
-			// prism v2.62 does not pass the pane's timing through a lifted
-			// combine, so it reads UNKNOWN there; never EARLY or LATE.
-			if it.WindowEnd-it.SK != opts.WindowSize.Milliseconds() || it.Pane != 0 || (it.Timing != kpi.OnTime && it.Timing != kpi.Unknown) {
-				t.Errorf("item %+v: wrong window end or timing", it)
-			}
-		}
-		if d := reference.Diff(want, got, 20); len(d) > 0 {
-			t.Errorf("DynamoDB KPIs differ from the reference (%d windows×types expected):\n%s", len(want), strings.Join(d, "\n"))
-		}
-	})
-
-	t.Run("parquet", func(t *testing.T) {
-		got := map[reference.WindowKey]int64{}
-		for _, r := range readParquet[kpi.EventTypeCount](t, ctx, s3c, bucket, "lake/"+delivery.EventTypeCountsTableName+"/") {
-			got[reference.WindowKey{WindowStart: r.WindowStart, EventType: r.EventType}] += r.Count
-		}
-		if d := reference.Diff(want, got, 20); len(d) > 0 {
-			t.Errorf("Parquet KPIs differ from the reference:\n%s", strings.Join(d, "\n"))
-		}
-	})
-
-	t.Run("restaurant KPIs", func(t *testing.T) {
-		fromDynamo := map[reference.GroupKey]groupRow{}
-		for _, it := range unmarshalItems[kpi.RestaurantItem](t, items[kpi.RestaurantPrefix]) {
-			fromDynamo[reference.GroupKey{WindowStart: it.SK, Key: it.RestaurantID}] = restaurantRow(it.RestaurantKPI)
-		}
-		fromParquet := map[reference.GroupKey]groupRow{}
-		for _, r := range readParquet[kpi.RestaurantKPI](t, ctx, s3c, bucket, "lake/"+delivery.RestaurantKPIsTableName+"/") {
-			fromParquet[reference.GroupKey{WindowStart: r.WindowStart, Key: r.RestaurantID}] = restaurantRow(r)
-		}
-		compareGroups(t, "DynamoDB", wantRestaurants, fromDynamo, false)
-		compareGroups(t, "Parquet", wantRestaurants, fromParquet, false)
-	})
-
-	t.Run("zone KPIs", func(t *testing.T) {
-		fromDynamo := map[reference.GroupKey]groupRow{}
-		for _, it := range unmarshalItems[kpi.ZoneItem](t, items[kpi.ZonePrefix]) {
-			fromDynamo[reference.GroupKey{WindowStart: it.SK, Key: it.Zone}] = zoneRow(it.ZoneKPI)
-		}
-		fromParquet := map[reference.GroupKey]groupRow{}
-		for _, r := range readParquet[kpi.ZoneKPI](t, ctx, s3c, bucket, "lake/"+delivery.ZoneKPIsTableName+"/") {
-			fromParquet[reference.GroupKey{WindowStart: r.WindowStart, Key: r.Zone}] = zoneRow(r)
-		}
-		compareGroups(t, "DynamoDB", wantZones, fromDynamo, true)
-		compareGroups(t, "Parquet", wantZones, fromParquet, true)
-	})
-
-	t.Run("order status", func(t *testing.T) {
-		want := map[string]event.Type{}
-		best := map[string][2]int64{}
-		for _, e := range events {
-			k := [2]int64{int64(e.EventType.Rank()), e.EventTimeMillis}
-			if b, ok := best[e.OrderID]; !ok || k[0] > b[0] || (k[0] == b[0] && k[1] > b[1]) {
-				best[e.OrderID], want[e.OrderID] = k, e.EventType
-			}
-		}
-		got := map[string]event.Type{}
-		for _, st := range unmarshalItems[lifecycle.Status](t, scanAll(t, ctx, ddb, statusTable)) {
-			got[st.OrderID] = event.Type(st.Status)
-		}
-		if len(got) != len(want) {
-			t.Errorf("%d orders in the status table, want %d", len(got), len(want))
-		}
-		for id, w := range want {
-			if got[id] != w {
-				t.Errorf("order %s: status %q, want %q", id, got[id], w)
-			}
-		}
-	})
-
-	t.Run("dead letters", func(t *testing.T) {
-		lines := 0
-		for _, body := range readObjects(t, ctx, s3c, bucket, "lake/"+delivery.DeadLetterTableName+"/") {
-			lines += bytes.Count(body, []byte("\n"))
-		}
-		if lines != len(badRecords) {
-			t.Errorf("%d dead letters, want %d", lines, len(badRecords))
-		}
-	})
-}
-
-// groupRow is the comparable part of a restaurant or zone KPI row.
-type groupRow struct {
-	created, delivered, cancelled, gmvCents, n, drivers int64
-	mean, p50, p90                                      float64
-}
-
-func restaurantRow(k kpi.RestaurantKPI) groupRow {
-	return groupRow{k.OrdersCreated, k.OrdersDelivered, k.OrdersCancelled, int64(math.Round(k.GMV * 100)), k.DeliveryCount, 0, k.DeliveryMinMean, k.DeliveryMinP50, k.DeliveryMinP90}
-}
-
-func zoneRow(k kpi.ZoneKPI) groupRow {
-	return groupRow{k.OrdersCreated, k.OrdersDelivered, k.OrdersCancelled, int64(math.Round(k.GMV * 100)), k.DeliveryCount, k.ActiveDrivers, k.DeliveryMinMean, k.DeliveryMinP50, k.DeliveryMinP90}
-}
-
-func compareGroups(t *testing.T, where string, want map[reference.GroupKey]*reference.GroupKPI, got map[reference.GroupKey]groupRow, withDrivers bool) {
-	t.Helper()
-	if len(want) == 0 {
-		t.Fatal("reference is empty")
-	}
-	bad := 0
-	for k, w := range want {
-		n, mean, p50, p90 := w.DeliveryStats()
-		exp := groupRow{w.Created, w.Delivered, w.Cancelled, w.GMVCents, n, 0, mean, p50, p90}
-		if withDrivers {
-			exp.drivers = int64(len(w.Drivers))
-		}
-		g, ok := got[k]
-		if !ok || !sameRow(g, exp) {
-			if bad++; bad <= 10 {
-				t.Errorf("%s %v: got %+v (present=%v), want %+v", where, k, g, ok, exp)
-			}
-		}
-	}
-	if len(got) != len(want) {
-		t.Errorf("%s: %d rows, want %d", where, len(got), len(want))
-	}
-}
-
-func sameRow(a, b groupRow) bool {
-	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
-	return a.created == b.created && a.delivered == b.delivered && a.cancelled == b.cancelled &&
-		a.gmvCents == b.gmvCents && a.n == b.n && a.drivers == b.drivers &&
-		near(a.mean, b.mean) && near(a.p50, b.p50) && near(a.p90, b.p90)
-}
-
-// scanKPIItems reads the whole KPI table, grouped by partition-key prefix.
-func scanKPIItems(t *testing.T, ctx context.Context, c *dynamodb.Client, table string) map[string][]map[string]types.AttributeValue {
-	t.Helper()
-	out := map[string][]map[string]types.AttributeValue{}
-	for _, item := range scanAll(t, ctx, c, table) {
-		pk, _ := item["pk"].(*types.AttributeValueMemberS)
-		if pk == nil {
-			t.Fatalf("item without pk: %v", item)
-		}
-		prefix := pk.Value[:strings.Index(pk.Value, "#")+1]
-		out[prefix] = append(out[prefix], item)
-	}
-	return out
-}
-
-func scanAll(t *testing.T, ctx context.Context, c *dynamodb.Client, table string) []map[string]types.AttributeValue {
-	t.Helper()
-	var out []map[string]types.AttributeValue
-	pages := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(table)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, page.Items...)
-	}
-	return out
-}
-
-func unmarshalItems[T any](t *testing.T, items []map[string]types.AttributeValue) []T {
-	t.Helper()
-	var out []T
-	if err := attributevalue.UnmarshalListOfMaps(items, &out); err != nil {
+	got, err := compare.Read(ctx, awsCfg, compare.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return out
-}
-
-func readObjects(t *testing.T, ctx context.Context, c *s3.Client, bucket, prefix string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	pages := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
+	for _, it := range got.EventTypeItems {
+		// prism v2.62 does not pass the pane's timing through a lifted
+		// combine, so it reads UNKNOWN there; never EARLY or LATE.
+		if it.WindowEnd-it.SK != opts.WindowSize.Milliseconds() || it.Pane != 0 || (it.Timing != kpi.OnTime && it.Timing != kpi.Unknown) {
+			t.Errorf("item %+v: wrong window end or timing", it)
 		}
-		for _, o := range page.Contents {
-			obj, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: o.Key})
-			if err != nil {
-				t.Fatal(err)
+	}
+	for _, c := range compare.Compare(want, got) {
+		t.Run(c.Name, func(t *testing.T) {
+			for _, d := range c.Diffs {
+				t.Error(d)
 			}
-			var buf bytes.Buffer
-			_, err = buf.ReadFrom(obj.Body)
-			obj.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			out[aws.ToString(o.Key)] = buf.Bytes()
-		}
+		})
 	}
-	return out
-}
-
-func readParquet[T any](t *testing.T, ctx context.Context, c *s3.Client, bucket, prefix string) []T {
-	t.Helper()
-	objs := readObjects(t, ctx, c, bucket, prefix)
-	if len(objs) == 0 {
-		t.Fatalf("no objects under s3://%s/%s", bucket, prefix)
-	}
-	var out []T
-	for key, body := range objs {
-		rows, err := parquet.Read[T](bytes.NewReader(body), int64(len(body)))
-		if err != nil {
-			t.Fatalf("%s: %v", key, err)
-		}
-		out = append(out, rows...)
-	}
-	return out
 }
