@@ -86,3 +86,12 @@ pipeline-graph:
 	bash testing/graphviz/install.sh >/dev/null
 	$(GO) run ./cmd/pipeline --runner=dot --dot_file=docs/pipeline.dot
 	dot -Tsvg docs/pipeline.dot -o docs/pipeline.svg
+
+# Performance harness (issue 8, testing/bench/run.sh): plain-Go ceiling, parse+validate,
+# the full graph on prism, the PySpark peer (venv under .cache/bench-venv), a long prism
+# run; FLINK=1 adds Flink (parallelism 1 and 2). Table: .cache/bench/summary.md, written
+# up in docs/benchmarks.md. Also runs bench-reader when that target exists.
+.PHONY: bench
+bench:
+	bash testing/bench/run.sh
+	@if $(MAKE) -n bench-reader >/dev/null 2>&1; then $(MAKE) bench-reader; fi

@@ -61,7 +61,7 @@ func Dedup(s beam.Scope, events beam.PCollection, opts ...Option) beam.PCollecti
 	s = s.Scope("dedup.Dedup")
 	fn := &dedupFn{
 		HorizonMillis: DefaultHorizon.Milliseconds(),
-		Seen:          state.MakeValueState[bool]("seen"),
+		Seen:          state.MakeBagState[bool]("seen"),
 		Expiry:        timers.InEventTime("expiry"),
 	}
 	for _, o := range opts {
@@ -74,14 +74,16 @@ func eventIDKey(e event.Event) (string, event.Event) { return e.EventID, e }
 
 type dedupFn struct {
 	HorizonMillis int64
-	Seen          state.Value[bool]
-	Expiry        timers.EventTime
+	// Seen is a bag, not a value: a first sighting then costs one append
+	// (one state round trip) where a value write costs a clear and an append.
+	Seen   state.Bag[bool]
+	Expiry timers.EventTime
 }
 
-// ProcessElement reads the one state cell; only a first sighting writes it
-// and sets the expiry timer.
+// ProcessElement reads the one state cell; only a first sighting appends to
+// it and sets the expiry timer.
 func (f *dedupFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, id string, e event.Event, emit func(event.Event)) error {
-	seen, _, err := f.Seen.Read(sp)
+	_, seen, err := f.Seen.Read(sp)
 	if err != nil {
 		return fmt.Errorf("dedup: read state of event_id %q: %w", id, err)
 	}
@@ -89,7 +91,7 @@ func (f *dedupFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp stat
 		duplicates.Inc(ctx, 1)
 		return nil
 	}
-	if err := f.Seen.Write(sp, true); err != nil {
+	if err := f.Seen.Add(sp, true); err != nil {
 		return fmt.Errorf("dedup: write state of event_id %q: %w", id, err)
 	}
 	f.Expiry.Set(tp, mtime.Time(ts).Add(time.Duration(f.HorizonMillis)*time.Millisecond).ToTime())

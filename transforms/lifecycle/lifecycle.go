@@ -66,9 +66,10 @@ func WithHorizon(d time.Duration) Option {
 // Events of an order after its fact was emitted are counted
 // (lifecycle.after_emit) and dropped until the horizon has passed.
 //
-// One value-state cell holds the whole per-order struct and one event-time
-// timer serves grace and expiry, so each event costs one state read, one
-// write and one timer set (the round trips dominate on prism). The timer's
+// One bag-state cell holds the order's per-event parts (folded on read) and
+// one event-time timer serves grace and expiry, so each event costs one state
+// read, one append and one timer set (the round trips dominate on prism; a
+// value write would cost a clear and an append). The timer's
 // output timestamp holds the watermark at the delivered time during the
 // grace, so downstream event-time windows see the fact on time.
 func Join(s beam.Scope, events beam.PCollection, opts ...Option) beam.PCollection {
@@ -76,7 +77,7 @@ func Join(s beam.Scope, events beam.PCollection, opts ...Option) beam.PCollectio
 	fn := &joinFn{
 		GraceMillis:   DefaultGrace.Milliseconds(),
 		HorizonMillis: DefaultHorizon.Milliseconds(),
-		Order:         state.MakeValueState[orderState]("order"),
+		Order:         state.MakeBagState[orderState]("order"),
 		Fire:          timers.InEventTime("fire"),
 	}
 	for _, o := range opts {
@@ -99,7 +100,7 @@ func toDelivery(f OrderFact, emit func(kpi.Delivery)) {
 
 func orderKey(e event.Event) (string, event.Event) { return e.OrderID, e }
 
-// orderState is the one state cell of an order.
+// orderState is an order's state, or one part of it in the bag.
 type orderState struct {
 	Fact        OrderFact
 	FirstMillis int64 // earliest event time seen
@@ -108,45 +109,43 @@ type orderState struct {
 
 type joinFn struct {
 	GraceMillis, HorizonMillis int64
-	Order                      state.Value[orderState]
-	Fire                       timers.EventTime
+	// Order is a bag of per-event parts folded on read: an event then costs
+	// one append (one state round trip) where a value write costs a clear
+	// and an append.
+	Order state.Bag[orderState]
+	Fire  timers.EventTime
 }
 
 func (f *joinFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, id string, e event.Event, emit func(OrderFact)) error {
-	st, _, err := f.Order.Read(sp)
+	parts, _, err := f.Order.Read(sp)
 	if err != nil {
 		return fmt.Errorf("lifecycle: read state of order %q: %w", id, err)
 	}
+	st := fold(parts)
 	if st.Emitted {
 		afterCount.Inc(ctx, 1)
 		return nil
 	}
-	fact := &st.Fact
-	fact.OrderID = id
-	if fact.RestaurantID == "" {
-		fact.RestaurantID = e.RestaurantID
-	}
-	if e.DriverID != "" {
-		fact.DriverID = e.DriverID
-	}
+	part := orderState{FirstMillis: e.EventTimeMillis, Fact: OrderFact{OrderID: id, RestaurantID: e.RestaurantID, DriverID: e.DriverID}}
 	t := e.EventTimeMillis
 	switch e.EventType {
 	case event.OrderCreated:
-		fact.CreatedMillis = earliest(fact.CreatedMillis, t)
+		part.Fact.CreatedMillis = t
 	case event.OrderAccepted:
-		fact.AcceptedMillis = earliest(fact.AcceptedMillis, t)
+		part.Fact.AcceptedMillis = t
 	case event.PickedUp:
-		fact.PickedUpMillis = earliest(fact.PickedUpMillis, t)
+		part.Fact.PickedUpMillis = t
 	case event.Delivered:
-		fact.DeliveredMillis = earliest(fact.DeliveredMillis, t)
-		fact.Zone = enrich.Zone(e.Location)
+		part.Fact.DeliveredMillis = t
+		part.Fact.Zone = enrich.Zone(e.Location)
 	case event.Cancelled:
-		fact.CancelledMillis = earliest(fact.CancelledMillis, t)
+		part.Fact.CancelledMillis = t
 	}
-	st.FirstMillis = earliest(st.FirstMillis, t)
-	if err := f.Order.Write(sp, st); err != nil {
+	if err := f.Order.Add(sp, part); err != nil {
 		return fmt.Errorf("lifecycle: write state of order %q: %w", id, err)
 	}
+	st.merge(part)
+	fact := &st.Fact
 	if end := fact.terminalMillis(); end != 0 {
 		f.Fire.Set(tp, time.UnixMilli(end+f.GraceMillis), timers.WithOutputTimestamp(time.UnixMilli(end)))
 	} else {
@@ -156,13 +155,14 @@ func (f *joinFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state
 }
 
 func (f *joinFn) OnTimer(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, id string, timer timers.Context, emit func(OrderFact)) error {
-	st, ok, err := f.Order.Read(sp)
+	parts, ok, err := f.Order.Read(sp)
 	if err != nil {
 		return fmt.Errorf("lifecycle: read state of order %q: %w", id, err)
 	}
 	if !ok {
 		return nil
 	}
+	st := fold(parts)
 	expiry := st.FirstMillis + f.HorizonMillis
 	if st.Emitted || st.Fact.terminalMillis() == 0 {
 		if !st.Emitted {
@@ -175,14 +175,58 @@ func (f *joinFn) OnTimer(ctx context.Context, ts beam.EventTime, sp state.Provid
 	st.Fact.finish()
 	emittedCount.Inc(ctx, 1)
 	emit(st.Fact)
+	if err := f.Order.Clear(sp); err != nil {
+		return fmt.Errorf("lifecycle: clear state of order %q: %w", id, err)
+	}
 	if now := mtime.Time(ts).Milliseconds(); expiry <= now {
-		return f.Order.Clear(sp)
+		return nil
 	}
 	// Keep a tombstone until the horizon, so stragglers do not start a new
 	// order that would later expire as incomplete.
-	if err := f.Order.Write(sp, orderState{Emitted: true, FirstMillis: st.FirstMillis}); err != nil {
+	if err := f.Order.Add(sp, orderState{Emitted: true, FirstMillis: st.FirstMillis}); err != nil {
 		return fmt.Errorf("lifecycle: write state of order %q: %w", id, err)
 	}
 	f.Fire.Set(tp, time.UnixMilli(expiry))
 	return nil
+}
+
+// fold merges the state parts of an order in the order they were added.
+func fold(parts []orderState) orderState {
+	var st orderState
+	for _, p := range parts {
+		st.merge(p)
+	}
+	return st
+}
+
+// merge adds one part (one event's contribution, or a tombstone) to st,
+// with the rules of the fact: earliest time per step, the first restaurant,
+// the latest non-empty driver, the zone of the latest delivered event.
+func (st *orderState) merge(p orderState) {
+	f, q := &st.Fact, &p.Fact
+	if q.OrderID != "" {
+		f.OrderID = q.OrderID
+	}
+	if f.RestaurantID == "" {
+		f.RestaurantID = q.RestaurantID
+	}
+	if q.DriverID != "" {
+		f.DriverID = q.DriverID
+	}
+	if q.Zone != "" {
+		f.Zone = q.Zone
+	}
+	for _, s := range []struct{ cur, t *int64 }{
+		{&f.CreatedMillis, &q.CreatedMillis}, {&f.AcceptedMillis, &q.AcceptedMillis},
+		{&f.PickedUpMillis, &q.PickedUpMillis}, {&f.DeliveredMillis, &q.DeliveredMillis},
+		{&f.CancelledMillis, &q.CancelledMillis},
+	} {
+		if *s.t != 0 {
+			*s.cur = earliest(*s.cur, *s.t)
+		}
+	}
+	if p.FirstMillis != 0 {
+		st.FirstMillis = earliest(st.FirstMillis, p.FirstMillis)
+	}
+	st.Emitted = st.Emitted || p.Emitted
 }

@@ -1,0 +1,182 @@
+package bench
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+	"github.com/deliverypipe/deliverypipe/transforms/parse"
+)
+
+var (
+	orders = flag.Int("orders", 5000, "orders in the workload (≈ 4 events each)")
+	seed   = flag.Int64("seed", 1, "simulator seed")
+	source = flag.String("source", "create", "source of the full graph: create (beam.Create) or file (textio over JSON Lines)")
+)
+
+// TestMain runs the graph benchmarks on prism unless -runner says otherwise
+// (e.g. -runner=flink -endpoint=HOST:PORT -environment_type=LOOPBACK).
+func TestMain(m *testing.M) {
+	os.Exit(ptest.MainRetWithDefault(m, "prism"))
+}
+
+var (
+	loadOnce sync.Once
+	load     *Workload
+	loadDir  string
+	loadErr  error
+)
+
+// workload builds the flags' workload once per process.
+func workload(tb testing.TB) *Workload {
+	tb.Helper()
+	loadOnce.Do(func() {
+		loadDir, loadErr = os.MkdirTemp("", "bench")
+		if loadErr == nil {
+			load, loadErr = NewWorkload(loadDir, *orders, *seed)
+		}
+	})
+	if loadErr != nil {
+		tb.Fatal(loadErr)
+	}
+	return load
+}
+
+func options() delivery.Options {
+	o := delivery.DefaultOptions()
+	o.OnTimeOnly = true // same semantics on every runner: prism v2.62 refuses late panes
+	o.RestaurantsURI, o.DriversURI = filepath.Join(loadDir, "restaurants.csv"), filepath.Join(loadDir, "drivers.csv")
+	return o
+}
+
+// report adds the per-event rates, CPU time and the process's peak RSS.
+func report(b *testing.B, events int, cpuStart time.Duration) {
+	b.StopTimer()
+	n := float64(events) * float64(b.N)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric(float64(cpuTime(b)-cpuStart)/n, "cpu-ns/event")
+	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-rss-MiB")
+	b.ReportMetric(float64(events), "events")
+}
+
+// BenchmarkFullGraph runs delivery.Build (parse, validate, dedup, enrich,
+// lifecycle, sliding-window KPIs) over the workload on the runner of the
+// flags, with counting sinks, and checks every output count against Plain.
+func BenchmarkFullGraph(b *testing.B) {
+	w := workload(b)
+	o := options()
+	want, err := Plain(context.Background(), w, o.WindowSize, o.WindowPeriod)
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := filepath.Join(loadDir, "events.jsonl")
+	if *source == "file" {
+		if err := w.WriteJSONLines(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var expired int64
+	b.ResetTimer()
+	start := cpuTime(b)
+	for b.Loop() {
+		p, s := beam.NewPipelineWithRoot()
+		var raw beam.PCollection
+		switch *source {
+		case "create":
+			raw = Create(s, w)
+		case "file":
+			raw = ReadFile(s, in)
+		default:
+			b.Fatalf("unknown -source %q", *source)
+		}
+		FullGraph(s, raw, o)
+		res, err := ptest.RunWithMetrics(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		got := Counters(res.Metrics().AllMetrics())
+		for k, v := range Expected(want) {
+			if got[k] != v {
+				b.Errorf("counter %s = %d, plain Go computed %d", k, got[k], v)
+			}
+		}
+		expired = got["lifecycle.expired"]
+	}
+	report(b, len(w.Lines), start)
+	b.ReportMetric(float64(expired), "expired-orders")
+}
+
+// BenchmarkPlainGo is the ceiling: the same computation as a plain Go loop.
+func BenchmarkPlainGo(b *testing.B) {
+	w := workload(b)
+	o := options()
+	b.ResetTimer()
+	start := cpuTime(b)
+	for b.Loop() {
+		if _, err := Plain(context.Background(), w, o.WindowSize, o.WindowPeriod); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b, len(w.Lines), start)
+}
+
+// BenchmarkParseValidate is decode + validate per event of the workload
+// (target ≤ 1.5 µs for a 350-byte event).
+func BenchmarkParseValidate(b *testing.B) {
+	w := workload(b)
+	var bytes int
+	for _, l := range w.Lines {
+		bytes += len(l)
+	}
+	now, limits := time.Now(), parse.DefaultLimits()
+	b.SetBytes(int64(bytes))
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := cpuTime(b)
+	for b.Loop() {
+		for _, l := range w.Lines {
+			var e event.Event
+			if err := parse.DecodeValidate(l, now, limits, &e); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.StopTimer()
+	n := float64(len(w.Lines)) * float64(b.N)
+	b.ReportMetric(b.Elapsed().Seconds()*1e9/n, "ns/event")
+	b.ReportMetric(float64(cpuTime(b)-start)/n, "cpu-ns/event")
+	b.ReportMetric(float64(bytes)/float64(len(w.Lines)), "bytes/event")
+}
+
+// cpuTime is the process's user+system CPU time, meaningful on a machine
+// shared with other jobs where wall time is not.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// peakRSS is the process's peak resident set size in bytes (Linux reports
+// ru_maxrss in KiB). run.sh runs each benchmark in its own process so it
+// belongs to that benchmark.
+func peakRSS(b *testing.B) int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return ru.Maxrss << 10
+}

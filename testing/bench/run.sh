@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# make bench: runs the benchmarks of issue 8 interleaved, ROUNDS times, each in its
+# own process (so peak RSS belongs to one benchmark), and prints a table of medians,
+# spreads and same-round ratios (summarize.py). Raw output: .cache/bench/raw.txt.
+#
+#   ROUNDS=3 ORDERS=5000 LONG_ORDERS=25000 FLINK=1 PEER=1 bash testing/bench/run.sh
+#
+# FLINK=1 also runs the full graph on the local Flink job server (runners/flink/jobserver.sh,
+# started if not running) with parallelism 1 and 2; PEER=1 runs the PySpark peer
+# (testing/bench/peer, venv under .cache/bench-venv).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+out=$root/.cache/bench
+mkdir -p "$out"
+rounds=${ROUNDS:-3} orders=${ORDERS:-5000} long=${LONG_ORDERS:-25000}
+bin=$out/bench.test raw=$out/raw.txt
+: >"$raw"
+cd "$root"
+go test -c -o "$bin" ./testing/bench/
+
+echo "# uptime at start: $(uptime)" | tee -a "$raw"
+run() { # run SERIES ARGS...: one benchmark process, its result lines tagged with the series and round
+  local series=$1
+  shift
+  "$bin" -test.run='^$' -orders="$orders" "$@" 2>&1 | grep '^Benchmark' | sed "s/^/$series round=$round /" | tee -a "$raw" || true
+}
+
+venv=$root/.cache/bench-venv
+if [[ ${PEER:-1} == 1 ]]; then
+  if [[ ! -f $venv/.installed || testing/bench/peer/requirements.txt -nt $venv/.installed ]]; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r testing/bench/peer/requirements.txt
+    touch "$venv/.installed"
+  fi
+  rm -rf "$out/peer"
+  "$bin" -test.run=TestWritePeerInput -orders="$orders" -peer-input="$out/peer/input" >/dev/null
+fi
+if [[ ${FLINK:-0} == 1 ]]; then
+  bash runners/flink/jobserver.sh status >/dev/null 2>&1 || bash runners/flink/jobserver.sh start
+  flink_endpoint=$(<.stack/flink/endpoint)
+fi
+
+for round in $(seq 1 "$rounds"); do
+  run plain -test.bench='^BenchmarkPlainGo$' -test.benchtime=3x
+  run parse -test.bench='^BenchmarkParseValidate$' -test.benchtime=20x
+  run prism -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x
+  if [[ ${FLINK:-0} == 1 ]]; then
+    for p in 1 2; do
+      run "flink-p$p" -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x -runner=flink \
+        -endpoint="$flink_endpoint" -environment_type=LOOPBACK -parallelism="$p" -source=file
+    done
+  fi
+  if [[ ${PEER:-1} == 1 ]]; then
+    rm -rf "$out/peer/ckpt"
+    "$venv/bin/python" testing/bench/peer/peer.py --input "$out/peer/input" --out "$out/peer/result.json" \
+      --checkpoint "$out/peer/ckpt" 2>/dev/null | grep '^peer ' | sed "s/^peer /peer round=$round /" | tee -a "$raw"
+  fi
+done
+if [[ ${PEER:-1} == 1 ]]; then
+  "$bin" -test.run=TestPeerMatchesReference -orders="$orders" -peer-result="$out/peer/result.json" | tail -1 |
+    sed 's/^/# peer check against the reference: /' | tee -a "$raw"
+fi
+if [[ $long -gt 0 ]]; then
+  round=1 orders=$long run long-prism -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x
+fi
+echo "# uptime at end: $(uptime)" | tee -a "$raw"
+python3 testing/bench/summarize.py "$raw" | tee "$out/summary.md"
