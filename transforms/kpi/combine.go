@@ -13,6 +13,7 @@ import (
 
 func init() {
 	register.Combiner3[accum, observation, summary](&orderKPIFn{})
+	register.Iter1[observation]()
 	beam.RegisterType(reflect.TypeFor[observation]())
 	beam.RegisterType(reflect.TypeFor[accum]())
 	beam.RegisterType(reflect.TypeFor[summary]())
@@ -126,6 +127,18 @@ func (f *orderKPIFn) ExtractOutput(a accum) summary {
 	s.P50 = NearestRank(m, 50)
 	s.P90 = NearestRank(m, 90)
 	return s
+}
+
+// fold adds a group's values to a fresh accumulator and extracts the
+// summary: the grouped path (GroupByKey, then a fold that can read the pane)
+// runs the same code as the lifted combiner.
+func (f *orderKPIFn) fold(values func(*observation) bool) summary {
+	a := f.CreateAccumulator()
+	var o observation
+	for values(&o) {
+		a = f.AddInput(a, o)
+	}
+	return f.ExtractOutput(a)
 }
 
 // NearestRank returns the p-th percentile (0 < p <= 100) of sorted, a

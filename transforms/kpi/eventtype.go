@@ -12,7 +12,10 @@ import (
 
 func init() {
 	register.Function1x1(eventTypeOf)
+	register.Function1x2(eventTypeOne)
+	register.Iter1[int64]()
 	register.Function4x1(toEventTypeCount)
+	register.Function4x1(sumEventTypeCount)
 	beam.RegisterType(reflect.TypeFor[EventTypeCount]())
 }
 
@@ -29,17 +32,35 @@ type EventTypeCount struct {
 
 // EventTypeCounts counts the events of windowed (a windowed
 // PCollection<event.Event>, see SlidingWindows) per event type, window and
-// pane, and returns a PCollection<EventTypeCount>. The count is a lifted
-// combiner; with accumulating panes a LATE row holds the window's full count.
-func EventTypeCounts(s beam.Scope, windowed beam.PCollection) beam.PCollection {
+// pane, and returns a PCollection<EventTypeCount>. The count is a GroupByKey
+// and a sum that reads the pane; with accumulating panes a LATE row holds the
+// window's full count. With Lifted it is a lifted combiner and rows carry no
+// pane.
+func EventTypeCounts(s beam.Scope, windowed beam.PCollection, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.EventTypeCounts")
-	counts := stats.Count(s, beam.ParDo(s, eventTypeOf, windowed))
-	return beam.ParDo(s, toEventTypeCount, counts)
+	if aggregateOptions(opts).lifted {
+		counts := stats.Count(s, beam.ParDo(s, eventTypeOf, windowed))
+		return beam.ParDo(s, toEventTypeCount, counts)
+	}
+	return beam.ParDo(s, sumEventTypeCount, beam.GroupByKey(s, beam.ParDo(s, eventTypeOne, windowed)))
 }
 
 func eventTypeOf(e event.Event) string { return string(e.EventType) }
 
+func eventTypeOne(e event.Event) (string, int64) { return string(e.EventType), 1 }
+
 func toEventTypeCount(p beam.PaneInfo, w beam.Window, typ string, n int) EventTypeCount {
-	f := panes(w, p)
-	return EventTypeCount{WindowStart: f.start, WindowEnd: f.end, Pane: f.index, Timing: f.timing, EventType: typ, Count: int64(n)}
+	return eventTypeCount(panes(w, p), typ, int64(n))
+}
+
+func sumEventTypeCount(p beam.PaneInfo, w beam.Window, typ string, ns func(*int64) bool) EventTypeCount {
+	var sum, n int64
+	for ns(&n) {
+		sum += n
+	}
+	return eventTypeCount(panes(w, p), typ, sum)
+}
+
+func eventTypeCount(f paneFields, typ string, n int64) EventTypeCount {
+	return EventTypeCount{WindowStart: f.start, WindowEnd: f.end, Pane: f.index, Timing: f.timing, EventType: typ, Count: n}
 }

@@ -30,8 +30,8 @@ func formatEventTypeCount(c EventTypeCount) string {
 // allowed lateness (it fires an extra pane holding only them).
 func TestEventTypeCountsOnTime(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
-	in := stream(t, s, eventTime,
-		step{add: []any{
+	in := stream(t, s,
+		step{add: []event.Event{
 			ev("a", event.OrderCreated, t0),
 			ev("b", event.OrderCreated, t0+30_000),
 			ev("c", event.OrderAccepted, t0+70_000),
@@ -49,35 +49,45 @@ func TestEventTypeCountsOnTime(t *testing.T) {
 	ptest.RunAndValidate(t, p)
 }
 
-// TestEventTypeCountsLateness checks the full strategy: an ON_TIME pane, a
-// LATE pane per late element holding the accumulated count, and an element
-// later than the allowed lateness dropped. It needs a runner that implements
-// triggers and accumulating panes (Flink: go test ./transforms/kpi -run
-// Lateness -args -runner=flink -endpoint=HOST:PORT -environment_type=LOOPBACK).
+// TestEventTypeCountsLateness checks the full strategy (sliding 2 min every
+// 1 min, 3 min allowed lateness, accumulating) with real panes: an ON_TIME
+// pane, a LATE pane per late element holding the accumulated count, an
+// element taken by one window and dropped by an expired one, and an element
+// later than the allowed lateness of every window it falls in. A window
+// [s, e) takes late elements while the watermark is at most e + 3 min; the
+// TestStream adds each element before moving the watermark, so the watermark
+// an element meets is the one of the step before. It needs a runner with
+// triggers and pane info (make test-kpi-flink), and a stepSource instead of
+// a TestStream (see stepSourceFn).
 func TestEventTypeCountsLateness(t *testing.T) {
 	skipOnOldPrism(t)
 	p, s := beam.NewPipelineWithRoot()
-	in := stream(t, s, eventTime,
-		step{add: []any{
+	in := stepSource(s,
+		step{add: []event.Event{
 			ev("a", event.OrderCreated, t0),
 			ev("b", event.OrderCreated, t0+30_000),
 		}, watermark: t0 + 2*minute}, // [-1,1) and [0,2) fire ON_TIME
-		// Late by less than the 3 minutes allowed: [-1,1) and [0,2) each fire a LATE pane.
-		step{add: []any{ev("late", event.OrderCreated, t0+40_000)}, watermark: t0 + 3*minute + 30_000},
-		// [-1,1) has expired at 1+3 = minute 4 (watermark 4:30): dropped there;
-		// [0,2) expires at minute 5, so it still takes this one.
-		step{add: []any{ev("too-late", event.OrderCreated, t0+50_000)}, watermark: t0 + 4*minute + 30_000},
+		// Watermark 2:00: late for both windows, within their lateness (they
+		// expire at 4:00 and 5:00): each fires a LATE pane.
+		step{add: []event.Event{ev("late", event.OrderCreated, t0+40_000)}, watermark: t0 + 3*minute + 30_000},
+		// Watermark 3:30: still within both windows' lateness.
+		step{add: []event.Event{ev("late-2", event.OrderCreated, t0+50_000)}, watermark: t0 + 4*minute + 30_000},
+		// Watermark 4:30: [-1,1) has expired (dropped there), [0,2) takes it.
+		step{add: []event.Event{ev("half-late", event.OrderCreated, t0+55_000)}, watermark: t0 + 5*minute + 30_000},
+		// Watermark 5:30: both windows have expired, the element is dropped.
+		step{add: []event.Event{ev("too-late", event.OrderCreated, t0+58_000)}},
 	)
 	w := SlidingWindows(s, in, 2*time.Minute, time.Minute, 3*time.Minute)
 	got := beam.ParDo(s, formatPane, EventTypeCounts(s, w))
-	equals(s, got,
+	runAndCompare(t, p, s, got,
 		"[-1,1) #0 ON_TIME order_created=2",
 		"[0,2) #0 ON_TIME order_created=2",
 		"[-1,1) #1 LATE order_created=3",
 		"[0,2) #1 LATE order_created=3",
+		"[-1,1) #2 LATE order_created=4",
 		"[0,2) #2 LATE order_created=4",
+		"[0,2) #3 LATE order_created=5",
 	)
-	ptest.RunAndValidate(t, p)
 }
 
 func formatPane(c EventTypeCount) string {

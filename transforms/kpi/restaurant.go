@@ -14,6 +14,7 @@ func init() {
 	register.Function2x0(restaurantOfDelivery)
 	register.Emitter2[string, observation]()
 	register.Function4x1(toRestaurantKPI)
+	register.Function4x1(foldRestaurantKPI)
 	beam.RegisterType(reflect.TypeFor[RestaurantKPI]())
 	beam.RegisterType(reflect.TypeFor[Delivery]())
 }
@@ -43,15 +44,19 @@ type RestaurantKPI struct {
 // PCollection<Delivery>, both windowed by the same SlidingWindows (they are
 // flattened, which requires one windowing strategy). Counts and GMV come from
 // the events, delivery minutes from the deliveries, each in the windows of its
-// own timestamp. The result is a PCollection<RestaurantKPI>, one lifted
-// combine, no state.
-func RestaurantKPIs(s beam.Scope, windowed, deliveries beam.PCollection) beam.PCollection {
+// own timestamp. The result is a PCollection<RestaurantKPI>: a GroupByKey and
+// a fold that stamps each row with its window and pane, or with Lifted a
+// lifted combine (no pane).
+func RestaurantKPIs(s beam.Scope, windowed, deliveries beam.PCollection, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.RestaurantKPIs")
 	obs := beam.Flatten(s,
 		beam.ParDo(s, restaurantOfEvent, windowed),
 		beam.ParDo(s, restaurantOfDelivery, deliveries),
 	)
-	return beam.ParDo(s, toRestaurantKPI, beam.CombinePerKey(s, &orderKPIFn{}, obs))
+	if aggregateOptions(opts).lifted {
+		return beam.ParDo(s, toRestaurantKPI, beam.CombinePerKey(s, &orderKPIFn{}, obs))
+	}
+	return beam.ParDo(s, foldRestaurantKPI, beam.GroupByKey(s, obs))
 }
 
 func restaurantOfEvent(e event.Event, emit func(string, observation)) {
@@ -67,7 +72,15 @@ func restaurantOfDelivery(d Delivery, emit func(string, observation)) {
 }
 
 func toRestaurantKPI(p beam.PaneInfo, w beam.Window, id string, m summary) RestaurantKPI {
-	f := panes(w, p)
+	return restaurantKPI(panes(w, p), id, m)
+}
+
+func foldRestaurantKPI(p beam.PaneInfo, w beam.Window, id string, obs func(*observation) bool) RestaurantKPI {
+	fn := orderKPIFn{}
+	return restaurantKPI(panes(w, p), id, fn.fold(obs))
+}
+
+func restaurantKPI(f paneFields, id string, m summary) RestaurantKPI {
 	return RestaurantKPI{
 		WindowStart: f.start, WindowEnd: f.end, Pane: f.index, Timing: f.timing,
 		RestaurantID: id, OrdersCreated: m.Created, OrdersDelivered: m.Delivered, OrdersCancelled: m.Cancelled,

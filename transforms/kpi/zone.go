@@ -13,6 +13,7 @@ func init() {
 	register.Function2x0(zoneOfEvent)
 	register.Function2x0(zoneOfDelivery)
 	register.Function4x1(toZoneKPI)
+	register.Function4x1(foldZoneKPI)
 	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
 }
 
@@ -41,14 +42,18 @@ type ZoneKPI struct {
 // windowed is a PCollection<enrich.Enriched> (an event counts in the zone of
 // its own location) and deliveries a PCollection<Delivery> (counted in
 // Delivery.Zone), both windowed by the same SlidingWindows. The result is a
-// PCollection<ZoneKPI>.
-func ZoneKPIs(s beam.Scope, windowed, deliveries beam.PCollection) beam.PCollection {
+// PCollection<ZoneKPI>, grouped and folded like RestaurantKPIs (or, with
+// Lifted, combined without pane).
+func ZoneKPIs(s beam.Scope, windowed, deliveries beam.PCollection, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.ZoneKPIs")
 	obs := beam.Flatten(s,
 		beam.ParDo(s, zoneOfEvent, windowed),
 		beam.ParDo(s, zoneOfDelivery, deliveries),
 	)
-	return beam.ParDo(s, toZoneKPI, beam.CombinePerKey(s, &orderKPIFn{TrackDrivers: true}, obs))
+	if aggregateOptions(opts).lifted {
+		return beam.ParDo(s, toZoneKPI, beam.CombinePerKey(s, &orderKPIFn{TrackDrivers: true}, obs))
+	}
+	return beam.ParDo(s, foldZoneKPI, beam.GroupByKey(s, obs))
 }
 
 func zoneOfEvent(e enrich.Enriched, emit func(string, observation)) {
@@ -68,7 +73,15 @@ func zoneOfDelivery(d Delivery, emit func(string, observation)) {
 }
 
 func toZoneKPI(p beam.PaneInfo, w beam.Window, zone string, m summary) ZoneKPI {
-	f := panes(w, p)
+	return zoneKPI(panes(w, p), zone, m)
+}
+
+func foldZoneKPI(p beam.PaneInfo, w beam.Window, zone string, obs func(*observation) bool) ZoneKPI {
+	fn := orderKPIFn{TrackDrivers: true}
+	return zoneKPI(panes(w, p), zone, fn.fold(obs))
+}
+
+func zoneKPI(f paneFields, zone string, m summary) ZoneKPI {
 	return ZoneKPI{
 		WindowStart: f.start, WindowEnd: f.end, Pane: f.index, Timing: f.timing,
 		Zone: zone, OrdersCreated: m.Created, OrdersDelivered: m.Delivered, OrdersCancelled: m.Cancelled,
