@@ -95,3 +95,14 @@ pipeline-graph:
 bench:
 	bash testing/bench/run.sh
 	@if $(MAKE) -n bench-reader >/dev/null 2>&1; then $(MAKE) bench-reader; fi
+
+# Kinesis reader vs a raw GetRecords loop on kinesalite (4 shards, 50k records);
+# figures go to docs/benchmarks.md ("Kinesis reader").
+.PHONY: bench-reader
+bench-reader: stack-deps
+	$(GO) test -run '^$$' -bench BenchmarkReadVsRawLoop -benchtime 3x -count 3 ./io/kinesisio/
+
+# Reader + event-time timer stage under load on prism, 3 runs (fails on prism v2.62; see io/kinesisio/prism_load_test.go).
+.PHONY: test-prism-load
+test-prism-load: stack-deps
+	$(GO) test -tags prismload -run TestPrismUnderLoad -timeout 30m ./io/kinesisio/

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 var streamSeq atomic.Int64
 
 // newStream creates a stream on the shared local stack and returns a client.
-func newStream(t *testing.T, shards int32) (string, *kinesis.Client) {
+func newStream(t testing.TB, shards int32) (string, *kinesis.Client) {
 	t.Helper()
 	st := localstack.Shared(t)
 	st.SetEnv(t)
