@@ -106,3 +106,41 @@ bench-reader: stack-deps
 .PHONY: test-prism-load
 test-prism-load: stack-deps
 	$(GO) test -tags prismload -run TestPrismUnderLoad -timeout 30m ./io/kinesisio/
+
+# EMR deployment plan (runners/emr, docs/deploy-emr.md). Renders create-cluster.json,
+# bootstrap.sh, steps.json, iam-policy.json, alarms.json, sizing.md, cfn-parameters.json
+# and upload.sh for the given names into OUT (names are validated first), then
+# cross-compiles the worker binaries into OUT/bin/linux-{amd64,arm64}/. Without ACCOUNT
+# it asks `aws sts get-caller-identity`. Optional: KMS_KEY_ARN CLUSTER_NAME STATUS_TABLE
+# CHECKPOINT_TABLE CHECKPOINT_BUCKET RAW_BUCKET PREFIX ARCH CORE_NODES SUBNET_ID KEY_NAME
+# RELEASE_LABEL EVENTS_PER_SEC RECORD_BYTES HEADROOM PER_CORE_EPS.
+.PHONY: emr-plan cfn-lint
+emr-plan: OUT ?= out/emr-plan
+emr-plan:
+	@if [ -z "$(STREAM)" ] || [ -z "$(BUCKET)" ] || [ -z "$(TABLE)" ] || [ -z "$(REGION)" ]; then \
+	  echo "usage: make emr-plan STREAM=<stream> BUCKET=<bucket> TABLE=<kpi table> REGION=<region> [ACCOUNT=<id>] [KMS_KEY_ARN=...] [OUT=out/emr-plan]" >&2; exit 2; fi
+	account='$(ACCOUNT)'; \
+	if [ -z "$$account" ] && command -v aws >/dev/null; then account=$$(aws sts get-caller-identity --query Account --output text 2>/dev/null || true); fi; \
+	$(GO) run ./cmd/emrplan --out='$(OUT)' --stream='$(STREAM)' --bucket='$(BUCKET)' --table='$(TABLE)' \
+	  --region='$(REGION)' --account="$$account" --kms-key-arn='$(KMS_KEY_ARN)' --cluster-name='$(CLUSTER_NAME)' \
+	  --status-table='$(STATUS_TABLE)' --checkpoint-table='$(CHECKPOINT_TABLE)' \
+	  --checkpoint-bucket='$(CHECKPOINT_BUCKET)' --raw-bucket='$(RAW_BUCKET)' --prefix='$(PREFIX)' --arch='$(ARCH)' \
+	  --subnet-id='$(SUBNET_ID)' --key-name='$(KEY_NAME)' --release-label='$(RELEASE_LABEL)' \
+	  $(if $(CORE_NODES),--core-nodes=$(CORE_NODES)) $(if $(EVENTS_PER_SEC),--events-per-sec=$(EVENTS_PER_SEC)) \
+	  $(if $(RECORD_BYTES),--record-bytes=$(RECORD_BYTES)) $(if $(HEADROOM),--headroom=$(HEADROOM)) \
+	  $(if $(PER_CORE_EPS),--per-core-eps=$(PER_CORE_EPS))
+	for arch in amd64 arm64; do for b in pipeline processboot; do \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -o '$(OUT)'/bin/linux-$$arch/$$b ./cmd/$$b || exit 1; \
+	done; done
+	@echo "plan in $(OUT)/ - next: docs/deploy-emr.md"
+
+# cfn-lint (pinned in runners/emr/requirements.txt) on the EMR CloudFormation template;
+# go test ./runners/emr/ runs the same check.
+CFN_VENV := $(CURDIR)/.cache/venv-cfn
+$(CFN_VENV)/.installed: runners/emr/requirements.txt
+	python3 -m venv $(CFN_VENV)
+	$(CFN_VENV)/bin/pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+cfn-lint: $(CFN_VENV)/.installed
+	$(CFN_VENV)/bin/cfn-lint runners/emr/cloudformation.yaml

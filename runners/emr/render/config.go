@@ -42,7 +42,9 @@ type Config struct {
 	Region  string // AWS region of every resource
 	Account string // 12-digit account id owning the stream, bucket and tables
 
-	CheckpointBucket string // S3 bucket for Flink checkpoints and savepoints (flink/); default Bucket
+	CheckpointBucket string // S3 bucket for Flink checkpoints and savepoints (flink/); default <Bucket>-checkpoints
+	RawBucket        string // raw event archive bucket of the CloudFormation stack; default <Bucket>-raw
+	RawGlacierDays   int    // age in days after which raw objects move to GLACIER; default 30
 	StatusTable      string // order status table; default <Table>-status
 	CheckpointTable  string // Kinesis checkpoint table (issue 7); default <Table>-checkpoints
 	KMSKeyARN        string // customer managed key of the stream/bucket; empty: no KMS statement
@@ -59,8 +61,14 @@ type Config struct {
 
 // withDefaults returns c with every empty optional field set.
 func (c Config) withDefaults() Config {
-	if c.CheckpointBucket == "" {
-		c.CheckpointBucket = c.Bucket
+	if c.CheckpointBucket == "" && c.Bucket != "" {
+		c.CheckpointBucket = c.Bucket + "-checkpoints"
+	}
+	if c.RawGlacierDays == 0 {
+		c.RawGlacierDays = 30
+	}
+	if c.RawBucket == "" && c.Bucket != "" {
+		c.RawBucket = c.Bucket + "-raw"
 	}
 	if c.StatusTable == "" && c.Table != "" {
 		c.StatusTable = c.Table + "-status"
@@ -100,6 +108,10 @@ func (c Config) Validate() error {
 	check("STREAM", c.Stream, validStream)
 	check("BUCKET", c.Bucket, validBucket)
 	check("CHECKPOINT_BUCKET", c.CheckpointBucket, validBucket)
+	check("RAW_BUCKET", c.RawBucket, validBucket)
+	if c.Bucket != "" && (c.CheckpointBucket == c.Bucket || c.RawBucket == c.Bucket || c.RawBucket == c.CheckpointBucket) {
+		errs = append(errs, errors.New("BUCKET, CHECKPOINT_BUCKET and RAW_BUCKET must differ: the CloudFormation stack creates each"))
+	}
 	check("TABLE", c.Table, validTable)
 	check("STATUS_TABLE", c.StatusTable, validTable)
 	check("CHECKPOINT_TABLE", c.CheckpointTable, validTable)
@@ -118,6 +130,9 @@ func (c Config) Validate() error {
 	}
 	if c.SubnetID != "" && !subnetRe.MatchString(c.SubnetID) {
 		errs = append(errs, fmt.Errorf("SUBNET_ID=%q: want subnet-<hex>", c.SubnetID))
+	}
+	if c.RawGlacierDays < 0 {
+		errs = append(errs, fmt.Errorf("RAW_GLACIER_DAYS=%d: must be positive", c.RawGlacierDays))
 	}
 	if c.CoreNodes < 0 {
 		errs = append(errs, fmt.Errorf("CORE_NODES=%d: must not be negative (0 = from the sizing)", c.CoreNodes))

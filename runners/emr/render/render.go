@@ -37,6 +37,7 @@ var Files = map[string]os.FileMode{
 	"alarms.json":         0o644,
 	"sizing.md":           0o644,
 	"upload.sh":           0o755,
+	"cfn-parameters.json": 0o644,
 }
 
 // instanceTypes are the primary and core instance types per architecture,

@@ -408,6 +408,7 @@ func TestBadNamesFailWithAMessage(t *testing.T) {
 		{"subnet", func(c *Config) { c.SubnetID = "sn-1" }, "SUBNET_ID"},
 		{"prefix with slash", func(c *Config) { c.Prefix = "/dp/" }, "PREFIX"},
 		{"negative rate", func(c *Config) { c.Sizing.EventsPerSecond = -1 }, "EVENTS_PER_SEC"},
+		{"checkpoint bucket = bucket", func(c *Config) { c.CheckpointBucket = c.Bucket }, "must differ"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
