@@ -257,6 +257,7 @@ type createCluster struct {
 		Classification string
 		Properties     map[string]string
 	}
+	Tags []struct{ Key, Value string }
 }
 
 func TestCreateCluster(t *testing.T) {
@@ -286,6 +287,10 @@ func TestCreateCluster(t *testing.T) {
 	}
 	if counts["MASTER"] != 1 || counts["CORE"] != p.Sizing.CoreNodes {
 		t.Errorf("instance counts %v, want 1 primary and %d core", counts, p.Sizing.CoreNodes)
+	}
+	// AmazonEMRServicePolicy_v2 (the template's service role) acts only on tagged resources.
+	if !slices.Contains(cc.Tags, struct{ Key, Value string }{"for-use-with-amazon-emr-managed-policies", "true"}) {
+		t.Errorf("tags %+v lack for-use-with-amazon-emr-managed-policies=true", cc.Tags)
 	}
 	if len(cc.Configurations) != 1 || cc.Configurations[0].Classification != "flink-conf" {
 		t.Fatalf("configurations %+v", cc.Configurations)
