@@ -50,6 +50,20 @@ flink-up:
 flink-down:
 	bash runners/flink/jobserver.sh stop
 
+# Late panes of transforms/kpi (ON_TIME/LATE, pane index, allowed lateness) and
+# their pane-versioned DynamoDB upsert (testing/panesink, local AWS stack) on the
+# Flink job server; starts it when none runs and stops only what it started.
+.PHONY: test-kpi-flink
+test-kpi-flink: stack-deps
+	@started=0; \
+	if ! bash runners/flink/jobserver.sh status >/dev/null; then \
+	  bash runners/flink/jobserver.sh start; started=1; \
+	fi; \
+	trap 'if [[ $$started == 1 ]]; then bash runners/flink/jobserver.sh stop; fi' EXIT; \
+	flink="-runner=flink -endpoint=$$(cat .stack/flink/endpoint) -environment_type=LOOPBACK"; \
+	$(GO) test -count=1 -v -run 'Lateness|LatePanes' ./transforms/kpi -args $$flink; \
+	$(GO) test -count=1 -v -tags flink ./testing/panesink -args $$flink
+
 spark-up:
 	bash runners/spark/jobserver.sh start
 

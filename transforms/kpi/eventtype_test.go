@@ -57,12 +57,12 @@ func TestEventTypeCountsOnTime(t *testing.T) {
 // [s, e) takes late elements while the watermark is at most e + 3 min; the
 // TestStream adds each element before moving the watermark, so the watermark
 // an element meets is the one of the step before. It needs a runner with
-// triggers and pane info (make test-kpi-flink), and a stepSource instead of
-// a TestStream (see stepSourceFn).
+// triggers and pane info (make test-kpi-flink), and a stepsource instead of
+// a TestStream.
 func TestEventTypeCountsLateness(t *testing.T) {
 	skipOnOldPrism(t)
 	p, s := beam.NewPipelineWithRoot()
-	in := stepSource(s,
+	in := steps(s,
 		step{add: []event.Event{
 			ev("a", event.OrderCreated, t0),
 			ev("b", event.OrderCreated, t0+30_000),

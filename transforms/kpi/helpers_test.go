@@ -18,6 +18,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
+	"github.com/deliverypipe/deliverypipe/testing/stepsource"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
@@ -89,6 +90,17 @@ func stream(t *testing.T, s beam.Scope, steps ...step) beam.PCollection {
 // equals asserts col (any windowing) holds exactly want.
 func equals(s beam.Scope, col beam.PCollection, want ...any) {
 	passert.Equals(s, beam.WindowInto(s, window.NewGlobalWindows(), col), want...)
+}
+
+// steps is a stepsource of the given steps: TestStream's replacement on
+// Flink, where TestStream elements overtake its watermarks (see package
+// stepsource).
+func steps(s beam.Scope, st ...step) beam.PCollection {
+	ss := make([]stepsource.Step, len(st))
+	for i, x := range st {
+		ss[i] = stepsource.Step{Events: x.add, Watermark: x.watermark}
+	}
+	return stepsource.Events(s, stepsource.DefaultPause, ss...)
 }
 
 // runAndCompare runs p and checks that rows (a PCollection<string>, any

@@ -171,3 +171,68 @@ func TestCombinerMerge(t *testing.T) {
 		t.Errorf("summary %+v: want GMV 330 cents, 3 drivers, 2 samples, p90 12", want)
 	}
 }
+
+func init() {
+	register.Function2x0(testDeliveries)
+	register.Function1x1(inZoneU0)
+	register.Function1x1(formatRestaurantPane)
+	register.Function1x1(formatZonePane)
+}
+
+// testDeliveries turns each delivered event into a 12-minute delivery in zone u0.
+func testDeliveries(e event.Event, emit func(Delivery)) {
+	if e.EventType == event.Delivered {
+		emit(Delivery{OrderID: e.OrderID, RestaurantID: e.RestaurantID, DriverID: e.DriverID, Zone: "u0", Minutes: 12})
+	}
+}
+
+func inZoneU0(e event.Event) enrich.Enriched { return enrich.Enriched{Event: e, Zone: "u0"} }
+
+func formatRestaurantPane(k RestaurantKPI) string {
+	return fmt.Sprintf("[%d,%d) #%d %s %s c=%d d=%d gmv=%.2f n=%d p50=%g",
+		(k.WindowStart-t0)/minute, (k.WindowEnd-t0)/minute, k.Pane, k.Timing, k.RestaurantID,
+		k.OrdersCreated, k.OrdersDelivered, k.GMV, k.DeliveryCount, k.DeliveryMinP50)
+}
+
+func formatZonePane(k ZoneKPI) string {
+	return fmt.Sprintf("[%d,%d) #%d %s %s c=%d d=%d gmv=%.2f n=%d p50=%g drivers=%d",
+		(k.WindowStart-t0)/minute, (k.WindowEnd-t0)/minute, k.Pane, k.Timing, k.Zone,
+		k.OrdersCreated, k.OrdersDelivered, k.GMV, k.DeliveryCount, k.DeliveryMinP50, k.ActiveDrivers)
+}
+
+// TestOrderKPIsLatePanes checks that restaurant and zone rows carry the
+// runner's pane: an ON_TIME pane, then a LATE pane holding the accumulated
+// KPIs after a late order. Needs Flink (make test-kpi-flink), like
+// TestEventTypeCountsLateness.
+func TestOrderKPIsLatePanes(t *testing.T) {
+	skipOnOldPrism(t)
+	p, s := beam.NewPipelineWithRoot()
+	in := steps(s,
+		step{add: []event.Event{
+			order("o1", "r-1", "", event.OrderCreated, t0+10*sec, 10),
+			order("o1", "r-1", "d-1", event.Delivered, t0+20*sec, 0),
+		}, watermark: t0 + 2*minute}, // [-1,1) and [0,2) fire ON_TIME
+		// Late for both windows, within the 3 minutes allowed.
+		step{add: []event.Event{order("o2", "r-1", "d-2", event.OrderCreated, t0+40*sec, 5)}, watermark: t0 + 3*minute},
+	)
+	win := func(c beam.PCollection) beam.PCollection {
+		return SlidingWindows(s, c, 2*time.Minute, time.Minute, 3*time.Minute)
+	}
+	dv := win(beam.ParDo(s, testDeliveries, in))
+	rows := beam.Flatten(s,
+		beam.ParDo(s, formatRestaurantPane, RestaurantKPIs(s, win(in), dv)),
+		beam.ParDo(s, formatZonePane, ZoneKPIs(s, win(beam.ParDo(s, inZoneU0, in)), dv)),
+	)
+	// By hand: the delivery (12 min) and o1 in both windows; o2 adds an
+	// order, 5.00 of GMV and driver d-2 in the LATE panes.
+	runAndCompare(t, p, s, rows,
+		"[-1,1) #0 ON_TIME r-1 c=1 d=1 gmv=10.00 n=1 p50=12",
+		"[0,2) #0 ON_TIME r-1 c=1 d=1 gmv=10.00 n=1 p50=12",
+		"[-1,1) #1 LATE r-1 c=2 d=1 gmv=15.00 n=1 p50=12",
+		"[0,2) #1 LATE r-1 c=2 d=1 gmv=15.00 n=1 p50=12",
+		"[-1,1) #0 ON_TIME u0 c=1 d=1 gmv=10.00 n=1 p50=12 drivers=1",
+		"[0,2) #0 ON_TIME u0 c=1 d=1 gmv=10.00 n=1 p50=12 drivers=1",
+		"[-1,1) #1 LATE u0 c=2 d=1 gmv=15.00 n=1 p50=12 drivers=2",
+		"[0,2) #1 LATE u0 c=2 d=1 gmv=15.00 n=1 p50=12 drivers=2",
+	)
+}
