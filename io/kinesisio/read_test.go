@@ -40,7 +40,19 @@ func newStream(t testing.TB, shards int32) (string, *kinesis.Client) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return name, kinesis.NewFromConfig(cfg)
+	c := kinesis.NewFromConfig(cfg)
+	// Free the shards: the shared stack's account allows 50 in all.
+	t.Cleanup(func() {
+		_, err := c.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: aws.String(name)})
+		if err != nil {
+			t.Errorf("delete stream %s: %v", name, err)
+		}
+		w := kinesis.NewStreamNotExistsWaiter(c, func(o *kinesis.StreamNotExistsWaiterOptions) {
+			o.MinDelay, o.MaxDelay = 20*time.Millisecond, 200*time.Millisecond
+		})
+		_ = w.Wait(context.Background(), &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, 30*time.Second)
+	})
+	return name, c
 }
 
 // put writes payloads with PutRecords, partition key = payload, and fails
