@@ -22,7 +22,9 @@ echo "# uptime at start: $(uptime)" | tee -a "$raw"
 run() { # run SERIES ARGS...: one benchmark process, its result lines tagged with the series and round
   local series=$1
   shift
-  "$bin" -test.run='^$' -orders="$orders" "$@" 2>&1 | grep '^Benchmark' | sed "s/^/$series round=$round /" | tee -a "$raw" || true
+  # Failures (an output count differing from plain Go, a runner error) are kept as comments.
+  "$bin" -test.run='^$' -orders="$orders" "$@" 2>&1 | grep -E '^Benchmark|^--- FAIL|bench_test.go' |
+    sed -E "/^Benchmark/!s/^/# $series round=$round: /; /^Benchmark/s/^/$series round=$round /" | tee -a "$raw" || true
 }
 
 venv=$root/.cache/bench-venv
