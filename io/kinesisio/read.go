@@ -26,7 +26,7 @@ func Read(s beam.Scope, stream string, opts ...ReadOption) beam.PCollection {
 	if err != nil {
 		panic(fmt.Sprintf("kinesisio.Read: %v", err))
 	}
-	return beam.ParDo(s, &readFn{Cfg: cfg}, beam.Impulse(s))
+	return beam.ParDo(s, &readFn{shardGroupFn{Cfg: cfg}}, beam.Impulse(s))
 }
 
 // ValidateReadOptions reports what is wrong with a set of options, so a
@@ -36,38 +36,71 @@ func ValidateReadOptions(stream string, opts ...ReadOption) error {
 	return err
 }
 
-// readFn is the unbounded shard-group SDF.
-type readFn struct {
+// shardGroupFn holds what the unbounded and the bounded SDF share: the
+// configuration, the reading core, and the restriction's creation and split.
+type shardGroupFn struct {
 	Cfg    readConfig
 	reader *groupReader
 }
 
 // Setup builds the Kinesis client.
-func (fn *readFn) Setup(ctx context.Context) error {
+func (fn *shardGroupFn) Setup(ctx context.Context) error {
 	r, err := newGroupReader(ctx, fn.Cfg)
 	fn.reader = r
 	return err
 }
 
-func (fn *readFn) ensure(ctx context.Context) error {
+// ensure sets the reader up where a runner calls a restriction method before
+// Setup (the restriction stages may run in other DoFn instances).
+func (fn *shardGroupFn) ensure(ctx context.Context) error {
 	if fn.reader != nil {
 		return nil
 	}
 	return fn.Setup(ctx)
 }
 
-// CreateInitialRestriction lists the stream's shards once.
-func (fn *readFn) CreateInitialRestriction(ctx context.Context, _ []byte) (Restriction, error) {
-	return createInitial(ctx, fn.ensure, &fn.reader, fn.Cfg)
+// CreateInitialRestriction lists the stream's shards once. LATEST is pinned
+// to the listing time as AT_TIMESTAMP, so a restart or a retried bundle
+// starts from the same place.
+func (fn *shardGroupFn) CreateInitialRestriction(ctx context.Context, _ []byte) (Restriction, error) {
+	if err := fn.ensure(ctx); err != nil {
+		return Restriction{}, err
+	}
+	shards, err := listShards(ctx, fn.reader.client, fn.Cfg.Stream)
+	if err != nil {
+		return Restriction{}, err
+	}
+	now := time.Now().UnixMilli()
+	cfg := fn.Cfg
+	r := initialRestriction(shards, &cfg, now)
+	if cfg.Start.Type == Latest {
+		for i := range r.Shards {
+			r.Shards[i].Start = StartPosition{Type: AtTimestamp, TimestampMillis: now}
+		}
+	}
+	return r, nil
 }
 
 // SplitRestriction deals the shards into shard groups.
-func (fn *readFn) SplitRestriction(_ []byte, rest Restriction) []Restriction {
+func (fn *shardGroupFn) SplitRestriction(_ []byte, rest Restriction) []Restriction {
 	return splitGroups(rest)
 }
 
 // RestrictionSize weighs a group by its number of open shards.
-func (fn *readFn) RestrictionSize(_ []byte, rest Restriction) float64 { return restrictionSize(rest) }
+func (fn *shardGroupFn) RestrictionSize(_ []byte, rest Restriction) float64 {
+	n := 0
+	for _, s := range rest.Shards {
+		if !s.Closed && !s.Stopped {
+			n++
+		}
+	}
+	return float64(n)
+}
+
+// readFn is the unbounded shard-group SDF.
+type readFn struct {
+	shardGroupFn
+}
 
 // CreateTracker wraps the restriction's tracker in a lock: splits arrive
 // while ProcessElement runs.
@@ -121,36 +154,4 @@ func (fn *readFn) advanceWatermark(rt *sdf.LockRTracker, we *WatermarkEstimator)
 	if wm, ok := fn.Cfg.Policy.groupWatermark(&rest, fn.Cfg.IdleLag); ok {
 		we.advance(wm)
 	}
-}
-
-// createInitial lists shards and builds the one restriction that
-// SplitRestriction deals into groups. LATEST is pinned to the listing time as
-// AT_TIMESTAMP, so a restart or a retried bundle starts from the same place.
-func createInitial(ctx context.Context, ensure func(context.Context) error, reader **groupReader, cfg readConfig) (Restriction, error) {
-	if err := ensure(ctx); err != nil {
-		return Restriction{}, err
-	}
-	shards, err := listShards(ctx, (*reader).client, cfg.Stream)
-	if err != nil {
-		return Restriction{}, err
-	}
-	now := time.Now().UnixMilli()
-	c := cfg
-	r := initialRestriction(shards, &c, now)
-	if c.Start.Type == Latest {
-		for i := range r.Shards {
-			r.Shards[i].Start = StartPosition{Type: AtTimestamp, TimestampMillis: now}
-		}
-	}
-	return r, nil
-}
-
-func restrictionSize(rest Restriction) float64 {
-	n := 0
-	for _, s := range rest.Shards {
-		if !s.Closed && !s.Stopped {
-			n++
-		}
-	}
-	return float64(n)
 }

@@ -24,7 +24,7 @@ func ReadBounded(s beam.Scope, stream string, opts ...ReadOption) beam.PCollecti
 	if err != nil {
 		panic(fmt.Sprintf("kinesisio.ReadBounded: %v", err))
 	}
-	return beam.ParDo(s, &readBoundedFn{Cfg: cfg}, beam.Impulse(s))
+	return beam.ParDo(s, &readBoundedFn{shardGroupFn{Cfg: cfg}}, beam.Impulse(s))
 }
 
 // ValidateBoundedReadOptions is ValidateReadOptions for ReadBounded.
@@ -43,37 +43,7 @@ func buildBoundedConfig(stream string, opts []ReadOption) (readConfig, error) {
 
 // readBoundedFn is the bounded shard-group SDF.
 type readBoundedFn struct {
-	Cfg    readConfig
-	reader *groupReader
-}
-
-// Setup builds the Kinesis client.
-func (fn *readBoundedFn) Setup(ctx context.Context) error {
-	r, err := newGroupReader(ctx, fn.Cfg)
-	fn.reader = r
-	return err
-}
-
-func (fn *readBoundedFn) ensure(ctx context.Context) error {
-	if fn.reader != nil {
-		return nil
-	}
-	return fn.Setup(ctx)
-}
-
-// CreateInitialRestriction lists the stream's shards once.
-func (fn *readBoundedFn) CreateInitialRestriction(ctx context.Context, _ []byte) (Restriction, error) {
-	return createInitial(ctx, fn.ensure, &fn.reader, fn.Cfg)
-}
-
-// SplitRestriction deals the shards into shard groups.
-func (fn *readBoundedFn) SplitRestriction(_ []byte, rest Restriction) []Restriction {
-	return splitGroups(rest)
-}
-
-// RestrictionSize weighs a group by its number of open shards.
-func (fn *readBoundedFn) RestrictionSize(_ []byte, rest Restriction) float64 {
-	return restrictionSize(rest)
+	shardGroupFn
 }
 
 // CreateTracker wraps the restriction's tracker in a lock.
