@@ -70,6 +70,22 @@ spark-up:
 spark-down:
 	bash runners/spark/jobserver.sh stop
 
+# The graph on the local Flink and Spark job servers against the local AWS stack
+# (testing/e2e, tags flink/spark). Each target starts a job server of its own under
+# .stack/<runner>-test (JOBSERVER_STACK_DIR), so it neither uses nor stops one started
+# with flink-up/spark-up, and stops it afterwards whatever the test's outcome.
+.PHONY: test-flink test-spark
+RUNNER_TEST_FLAGS ?= -count=1 -v -timeout 20m
+test-flink: stack-deps
+	JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh start
+	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test $(GO) test -tags flink -run TestFlink $(RUNNER_TEST_FLAGS) ./testing/e2e/ || rc=$$?; \
+	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh stop; exit $$rc
+
+test-spark: stack-deps
+	JOBSERVER_STACK_DIR=$(STACK_DIR)/spark-test bash runners/spark/jobserver.sh start
+	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/spark-test $(GO) test -tags spark -run TestSpark $(RUNNER_TEST_FLAGS) ./testing/e2e/ || rc=$$?; \
+	  JOBSERVER_STACK_DIR=$(STACK_DIR)/spark-test bash runners/spark/jobserver.sh stop; exit $$rc
+
 # The README's two commands.
 demo: stack-deps
 	bash testing/stack/demo.sh

@@ -8,7 +8,8 @@
 # and recomputed when the pom changes. Logs, pid and the job endpoint go to .stack/<runner>/.
 # Ports default to 0 (kernel-chosen, no race); set <RUNNER>_JOB_PORT, <RUNNER>_ARTIFACT_PORT,
 # <RUNNER>_EXPANSION_PORT (-1 disables the expansion service) to fix them.
-# JOBSERVER_JAVA_OPTS adds JVM flags (default -Xmx2g); JOBSERVER_START_TIMEOUT is in seconds.
+# JOBSERVER_JAVA_OPTS adds JVM flags (default -Xmx2g); JOBSERVER_START_TIMEOUT is in seconds;
+# JOBSERVER_STACK_DIR replaces .stack/<runner> (absolute path).
 set -euo pipefail
 
 usage() {
@@ -24,7 +25,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
 pom=$here/$runner/pom.xml
 cache=$root/.cache/runners/$runner
-stack=$root/.stack/$runner
+# JOBSERVER_STACK_DIR gives a job server its own state directory, so a test run (make test-flink)
+# does not share, restart or stop the server others started in .stack/<runner>.
+stack=${JOBSERVER_STACK_DIR:-$root/.stack/$runner}
 pidfile=$stack/jobserver.pid
 logfile=$stack/jobserver.log
 endpointfile=$stack/endpoint

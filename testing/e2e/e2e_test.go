@@ -35,9 +35,9 @@ func TestMain(m *testing.M) {
 }
 
 // produce generates events with the simulator, writes them to the stream as
-// the producer does (partition key order_id) and returns them as decoded by
-// encoding/json from the exact bytes sent.
-func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string, cfg simulator.Config) []event.Event {
+// the producer does (partition key order_id), then the bad records, and
+// returns the events as decoded by encoding/json from the exact bytes sent.
+func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string, cfg simulator.Config, bad []string) []event.Event {
 	t.Helper()
 	sim, err := simulator.New(cfg)
 	if err != nil {
@@ -59,8 +59,8 @@ func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string
 		}
 		lines.Write(append(b, '\n'))
 	}
-	for _, bad := range badRecords {
-		if err := w.Put(ctx, "bad", []byte(bad)); err != nil {
+	for _, b := range bad {
+		if err := w.Put(ctx, "bad", []byte(b)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,7 +111,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("the default simulator config sends no duplicates: dedup would go untested")
 	}
 	cfg.Start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	sent := produce(t, ctx, kinesis.NewFromConfig(awsCfg), stream, cfg)
+	sent := produce(t, ctx, kinesis.NewFromConfig(awsCfg), stream, cfg, badRecords)
 
 	opts := delivery.DefaultOptions()
 	opts.OnTimeOnly = true // the in-process prism of v2.62 refuses late firings

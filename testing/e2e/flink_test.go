@@ -1,0 +1,172 @@
+//go:build flink
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink"
+
+	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/runners/jobcontrol"
+	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
+)
+
+// Sizes of the Flink run: small enough for make test, with every lifecycle
+// path, duplicates and out-of-order events (simulator defaults).
+const (
+	flinkOrders = 300
+	// flinkOutOfOrder is the event-time watermark's delay behind the largest
+	// event time read.
+	flinkOutOfOrder = 10 * time.Second
+	// flinkResultWait bounds the wait for the outputs: the reader's idle
+	// advancement moves the watermark at wall-clock speed, and it has to
+	// cover flinkOutOfOrder plus the last window and the lifecycle grace
+	// (one minute each here) after the stream is read.
+	flinkResultWait = 6 * time.Minute
+)
+
+// TestFlinkStreaming runs the full streaming graph (unbounded Kinesis read,
+// every transform, both sinks) on the Flink job server of
+// runners/flink/jobserver.sh with the late-pane window strategy, polls the
+// sinks until they equal the reference, cancels the job through the job
+// service and checks in the job server's log that Flink completed
+// checkpoints of it (runners/flink/conf/config.yaml turns them on).
+//
+// The stream is finite and read at once, so only the reader's idle
+// advancement (a caught-up shard's event-time watermark moves with the wall
+// clock) can close the last windows: the test cannot pass without it.
+func TestFlinkStreaming(t *testing.T) {
+	ctx := context.Background()
+	id := fmt.Sprintf("flink%d", time.Now().UnixNano()%1e9)
+	jobName := "deliverypipe" + id // letters and digits: Beam rewrites other characters in Flink's job name
+	endpoint := useJobServer(t, "flink", jobName)
+	logFile := filepath.Join(runnerStackDir("flink"), "jobserver.log")
+	logStart := fileSize(t, logFile)
+
+	// One shard: the group watermark is the minimum over its shards, so with
+	// several the idle wait grows by the spread of their last event times.
+	run := newRunnerRun(t, ctx, id, 1)
+	cfg := runnerSimConfig(flinkOrders)
+	bad := timedBadRecords(t, cfg.Start.Add(time.Minute))
+	sent := produce(t, ctx, kinesisClient(run), run.stream, cfg, bad)
+
+	opts := delivery.DefaultOptions() // late panes, accumulating, allowed lateness
+	opts.WindowSize, opts.WindowPeriod = time.Minute, 30*time.Second
+	want := compare.Expect(sent, opts, len(bad))
+
+	p, s := beam.NewPipelineWithRoot()
+	records := kinesisio.Read(s, run.stream, kinesisio.WithGroups(1),
+		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, flinkOutOfOrder)))
+	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
+	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: run.sinks.Bucket, Prefix: run.sinks.Prefix,
+		KPITable: run.sinks.KPITable, StatusTable: run.sinks.StatusTable})
+
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() {
+		_, err := beam.Run(ctx, "flink", p)
+		done <- err
+	}()
+	finished := false
+	cancelJob := func() error {
+		if finished {
+			return nil
+		}
+		if _, err := jobcontrol.Cancel(ctx, endpoint, jobName); err != nil {
+			return err
+		}
+		select {
+		case err := <-done:
+			finished = true
+			return err
+		case <-time.After(2 * time.Minute):
+			return fmt.Errorf("job %s not stopped 2 min after Cancel", jobName)
+		}
+	}
+	t.Cleanup(func() {
+		if err := cancelJob(); err != nil {
+			t.Errorf("cancelling %s: %v", jobName, err)
+		}
+	})
+
+	var checks []compare.Check
+	for {
+		select {
+		case err := <-done:
+			finished = true
+			t.Fatalf("the streaming job ended by itself (err=%v) before its outputs equalled the reference:\n%s", err, compare.Summary(checks))
+		case <-time.After(5 * time.Second):
+		}
+		got, err := compare.Read(ctx, run.awsCfg, run.sinks)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if checks = compare.Compare(want, got); compare.Equal(checks) {
+			break
+		}
+		if time.Since(start) > flinkResultWait {
+			t.Fatalf("outputs still differ from the reference %v after submission:\n%s", flinkResultWait, compare.Summary(checks))
+		}
+	}
+	t.Logf("outputs equal the reference %v after submission (%d events, %d windows×types)",
+		time.Since(start).Round(time.Second), len(sent), len(want.EventTypes))
+
+	n, err := jobcontrol.Cancel(ctx, endpoint, jobName)
+	if err != nil || n != 1 {
+		t.Fatalf("Cancel(%s) = %d, %v; want 1 job cancelled", jobName, n, err)
+	}
+	select {
+	case err := <-done:
+		finished = true
+		if err != nil {
+			t.Fatalf("cancelled job ended with %v, want CANCELLED (nil)", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("job %s not stopped 2 min after Cancel", jobName)
+	}
+	t.Logf("job cancelled %v after submission", time.Since(start).Round(time.Second))
+
+	completed := completedCheckpoints(t, logFile, logStart, jobName)
+	if completed < 1 {
+		t.Errorf("no completed Flink checkpoint of %s in %s", jobName, logFile)
+	}
+	t.Logf("Flink completed %d checkpoints of the job", completed)
+}
+
+func fileSize(t *testing.T, file string) int64 {
+	t.Helper()
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatalf("job server log: %v", err)
+	}
+	return fi.Size()
+}
+
+// completedCheckpoints counts Flink's "Completed checkpoint N for job <id>"
+// lines, written after offset, for the Flink job that Beam named after
+// jobName ("<jobName>-<user>-<time>-<uuid>").
+func completedCheckpoints(t *testing.T, file string, offset int64, jobName string) int {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(b)) < offset {
+		t.Fatalf("%s shrank during the test: the job server was restarted", file)
+	}
+	log := b[offset:]
+	m := regexp.MustCompile(`Job ` + regexp.QuoteMeta(jobName) + `-\S* \(([0-9a-f]{32})\) switched from state CREATED to RUNNING`).FindSubmatch(log)
+	if m == nil {
+		t.Fatalf("the job server log has no Flink job for %s", jobName)
+	}
+	return len(regexp.MustCompile(`Completed checkpoint \d+ for job `+string(m[1])).FindAll(log, -1))
+}
