@@ -8,12 +8,13 @@ type aggregateConfig struct {
 }
 
 // Lifted computes the KPIs with a lifted combiner (CombinePerKey) instead of
-// a GroupByKey followed by a fold. It is the cheap path, but every row then
-// has Pane 0 and Timing UNKNOWN: the Beam Go SDK's combine nodes (v2.62 and
-// later) drop the pane of their output, so nothing downstream can read it.
-// Use it only where a window fires a single pane anyway (OnTimeOnly windows,
-// as on the in-process prism), never with pane-versioned sinks and late
-// panes. The numbers in transforms/README.md show what it saves.
+// a GroupByKey followed by a fold. Every row then has Pane 0 and Timing
+// UNKNOWN: the Beam Go SDK's combine nodes (v2.62 to v2.77) drop the pane of
+// their output, so nothing downstream can read it. Use it only where a window
+// fires a single pane anyway (OnTimeOnly windows), never with late panes and
+// pane-versioned sinks. It is the cheaper path in principle (partial combining
+// before the shuffle), but measured on prism v2.62 it is not faster
+// (transforms/README.md).
 func Lifted() AggregateOption {
 	return func(c *aggregateConfig) { c.lifted = true }
 }

@@ -3,10 +3,11 @@
 //
 // SlidingWindows assigns the windows and the trigger (an on-time pane when the
 // watermark passes the end of the window, then one late pane per late element
-// while the allowed lateness lasts, accumulating). The KPI transforms are lifted
-// combiners (no state), so their cost is per key and window, not per element;
-// each output row carries its window, pane index and pane timing so a sink can
-// keep only the newest pane of a window.
+// while the allowed lateness lasts, accumulating). The KPI transforms group
+// per key and window and fold each group with the combiner's code (no state);
+// each output row carries its window, pane index and pane timing, read after
+// the GroupByKey, so a sink can keep only the newest pane of a window. (A
+// lifted combine, option Lifted, loses the pane in the Go SDK.)
 //
 // The exact definition of every KPI is in README.md.
 package kpi

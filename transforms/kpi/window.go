@@ -39,8 +39,8 @@ func OnTimeOnly() WindowOption {
 // a late pane holds everything the window has received, so it replaces the
 // earlier pane of the same window.
 //
-// Every element is in size/period windows, and a combiner downstream is lifted
-// per window, so the cost of the KPIs grows with size/period.
+// Every element is in size/period windows, and the KPIs group per key and
+// window, so their cost grows with size/period.
 func SlidingWindows(s beam.Scope, events beam.PCollection, size, period, allowedLateness time.Duration, opts ...WindowOption) beam.PCollection {
 	s = s.Scope("kpi.SlidingWindows")
 	var c windowConfig
