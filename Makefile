@@ -95,7 +95,8 @@ demo: stack-deps
 GOTEST_FLAGS ?= -timeout 20m
 test: stack-deps py-deps
 	$(GO) vet ./...
-	$(GO) test $(GOTEST_FLAGS) ./...
+	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/testing/e2e$$')
+	$(MAKE) test-e2e
 	$(MAKE) test-browser
 
 # Live dashboard (cmd/dashboard), its headless Chromium test, sample graphs for
@@ -174,3 +175,9 @@ $(CFN_VENV)/.installed: runners/emr/requirements.txt
 
 cfn-lint: $(CFN_VENV)/.installed
 	$(CFN_VENV)/bin/cfn-lint runners/emr/cloudformation.yaml
+
+# The end-to-end test on a prism v2.77 job server with SDF splits off, in a
+# private network namespace (testing/e2e/isolated.sh says why).
+.PHONY: test-e2e
+test-e2e: stack-deps
+	bash testing/e2e/isolated.sh -test.timeout 15m
