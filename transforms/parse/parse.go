@@ -33,14 +33,17 @@ type Raw struct {
 }
 
 // DeadLetter is a record Parse did not accept, with where it came from.
+//
+// The JSON names are the columns of the dead-letter table
+// (io/s3parquet/ddl/dead_letters.sql).
 type DeadLetter struct {
-	Raw          []byte
-	Reason       string // a Reason
-	Detail       string
-	Shard        string
-	Sequence     string
-	SubSequence  int64
-	IngestMillis int64 // the source's arrival time of the record
+	Raw          []byte `json:"raw"`
+	Reason       string `json:"reason"` // a Reason
+	Detail       string `json:"detail"`
+	Shard        string `json:"shard_id"`
+	Sequence     string `json:"sequence_number"`
+	SubSequence  int64  `json:"sub_sequence"`
+	IngestMillis int64  `json:"ingest_time"` // the source's arrival time of the record
 }
 
 var (
