@@ -161,7 +161,7 @@ emr-plan:
 	  $(if $(RECORD_BYTES),--record-bytes=$(RECORD_BYTES)) $(if $(HEADROOM),--headroom=$(HEADROOM)) \
 	  $(if $(PER_CORE_EPS),--per-core-eps=$(PER_CORE_EPS))
 	for arch in amd64 arm64; do for b in pipeline processboot; do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -o '$(OUT)'/bin/linux-$$arch/$$b ./cmd/$$b || exit 1; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -ldflags='-s -w' -o '$(OUT)'/bin/linux-$$arch/$$b ./cmd/$$b || exit 1; \
 	done; done
 	@echo "plan in $(OUT)/ - next: docs/deploy-emr.md"
 
@@ -177,7 +177,23 @@ cfn-lint: $(CFN_VENV)/.installed
 	$(CFN_VENV)/bin/cfn-lint runners/emr/cloudformation.yaml
 
 # The end-to-end test on a prism v2.77 job server with SDF splits off, in a
-# private network namespace (testing/e2e/isolated.sh says why).
+# private network namespace (runners/prism/build.sh says why).
 .PHONY: test-e2e
 test-e2e: stack-deps
-	bash testing/e2e/isolated.sh -test.timeout 15m
+	bash runners/prism/isolated.sh ./testing/e2e -test.timeout 15m
+
+# io/xlang/kinesisio against a real Java expansion service (runners/expansion, Beam
+# 2.64.0 from Maven; its own instance under .stack/expansion-test, stopped afterwards).
+# The payload test without Java runs in `make test`.
+.PHONY: expansion-up expansion-down test-xlang
+expansion-up:
+	bash runners/expansion/expansion.sh start
+
+expansion-down:
+	bash runners/expansion/expansion.sh stop
+
+test-xlang:
+	EXPANSION_STACK_DIR=$(STACK_DIR)/expansion-test bash runners/expansion/expansion.sh start
+	rc=0; KINESIS_EXPANSION_ADDR=$$(cat $(STACK_DIR)/expansion-test/endpoint) \
+	  $(GO) test -tags xlang -count=1 -v ./io/xlang/kinesisio/ || rc=$$?; \
+	  EXPANSION_STACK_DIR=$(STACK_DIR)/expansion-test bash runners/expansion/expansion.sh stop; exit $$rc

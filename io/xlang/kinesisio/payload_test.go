@@ -31,7 +31,7 @@ var javaSetters = map[string]map[string]pipepb.AtomicType{
 	"write": {
 		"setStreamName": pipepb.AtomicType_STRING, "setAwsAccessKey": pipepb.AtomicType_STRING,
 		"setAwsSecretKey": pipepb.AtomicType_STRING, "setRegion": pipepb.AtomicType_STRING,
-		"setPartitionKey": pipepb.AtomicType_STRING,
+		"setPartitionKey":    pipepb.AtomicType_STRING,
 		"setServiceEndpoint": pipepb.AtomicType_STRING, "setVerifyCertificate": pipepb.AtomicType_BOOLEAN,
 		"setAggregationEnabled": pipepb.AtomicType_BOOLEAN, "setAggregationMaxBytes": pipepb.AtomicType_INT64,
 		"setAggregationMaxBufferedTime": pipepb.AtomicType_INT64, "setAggregationShardRefreshInterval": pipepb.AtomicType_INT64,
