@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
-# Runs the end-to-end tests against a prism v2.77 job server with
+# Runs one package's tests against a prism v2.77 job server with
 # --experiments=prism_disable_sdf_split (see runners/prism/build.sh for why),
 # inside a private network namespace: prism 2.77 listens on all interfaces
 # and has no flag to bind loopback only, and in a namespace of our own the
 # only interface is loopback. The local AWS stack, prism and the test binary
 # all live in the namespace and vanish with it.
 #
-# Usage: testing/e2e/isolated.sh [go test flags...]   (run as root, like CI)
+# Usage: runners/prism/isolated.sh PACKAGE [test binary flags...]
+#        TAGS=prismload runners/prism/isolated.sh ./io/kinesisio -test.run PrismUnderLoad
+# (run as root, like CI).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+pkg="${1:?usage: isolated.sh PACKAGE [test flags...]}"
+shift
 bash "$ROOT/runners/prism/build.sh"
 # Build outside the namespace (module downloads need the network there).
-test_bin="$ROOT/.cache/e2e.test"
+cd "$ROOT"
+pkg_dir="$(go list -f '{{.Dir}}' "$pkg")"
+test_bin="$ROOT/.cache/isolated-$(basename "$pkg_dir").test"
 mkdir -p "$ROOT/.cache"
-go test -c -o "$test_bin" ./testing/e2e
+go test -c ${TAGS:+-tags "$TAGS"} -o "$test_bin" "$pkg"
 
 if ! unshare -n true 2>/dev/null; then
-  echo "e2e: cannot create a network namespace (needs root); running on the in-process prism of v2.62 instead, which may be inexact under load" >&2
-  cd "$ROOT/testing/e2e" && exec "$test_bin" -test.v=false "$@"
+  echo "isolated.sh: cannot create a network namespace (needs root); running on the in-process prism of v2.62 instead, which may be inexact under load" >&2
+  cd "$pkg_dir" && exec "$test_bin" "$@"
 fi
 
 exec unshare -n bash -c '
@@ -28,8 +34,8 @@ port=8073
 prism=$!
 trap "kill $prism 2>/dev/null || true" EXIT
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-shift
-test_bin=$1; shift
-cd "$(dirname "$test_bin")/../testing/e2e"
+test_bin=$2 pkg_dir=$3
+shift 3
+cd "$pkg_dir"
 "$test_bin" "$@" -runner=universal -endpoint=127.0.0.1:$port -environment_type=LOOPBACK -experiments=prism_disable_sdf_split
-' isolated "$ROOT" "$test_bin" "$@"
+' isolated "$ROOT" "$test_bin" "$pkg_dir" "$@"
