@@ -97,6 +97,7 @@ test: stack-deps py-deps
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/testing/e2e$$')
 	$(MAKE) test-e2e
+	$(MAKE) test-prism-load
 	$(MAKE) test-browser
 
 # Live dashboard (cmd/dashboard), its headless Chromium test, sample graphs for
@@ -136,7 +137,7 @@ bench-reader: stack-deps
 # Reader + event-time timer stage under load on prism, 3 runs (fails on prism v2.62; see io/kinesisio/prism_load_test.go).
 .PHONY: test-prism-load
 test-prism-load: stack-deps
-	$(GO) test -tags prismload -run TestPrismUnderLoad -timeout 30m ./io/kinesisio/
+	TAGS=prismload bash runners/prism/isolated.sh ./io/kinesisio -test.run TestPrismUnderLoad -test.timeout 30m -test.v
 
 # EMR deployment plan (runners/emr, docs/deploy-emr.md). Renders create-cluster.json,
 # bootstrap.sh, steps.json, iam-policy.json, alarms.json, sizing.md, cfn-parameters.json

@@ -87,10 +87,11 @@ func init() {
 // timers on 20k records over 4 shards, half written while reading, three
 // times, and asserts each key's count exactly each time.
 //
-// Behind the prismload tag (make test-prism-load) because it fails on prism
-// v2.62: in 4 of 6 runs measured, the timer stage stopped short (19991 of
-// 20000 counted with every record read) or never fired at all, and v2.62 has
-// no setting against it (prism_disable_sdf_split first appears later).
+// It runs on the prism v2.77 job server with prism_disable_sdf_split
+// (make test-prism-load, part of make test; runners/prism/isolated.sh): that
+// is the prism setup that stays exact. On the in-process prism of v2.62,
+// which has no such setting, 4 of 6 runs were wrong (19991 of 20000 counted
+// with every record read, or no timer fired at all).
 func TestPrismUnderLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("20k records three times; skipped with -short")

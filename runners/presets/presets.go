@@ -18,21 +18,25 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/deliverypipe/deliverypipe/runners/emr/render"
 )
 
-// Paths on EMR nodes that runners/emr's bootstrap action installs: Beam's Go
-// container boot program (built from the SDK's go/container package), which
-// the PROCESS environment starts on every worker, and the linux build of
-// cmd/pipeline that it stages as the SDK harness. Beam Go v2.62 cannot use
-// the submitting binary as the worker (it would try to compile the source),
-// so --worker_binary must name one.
+// Paths on EMR nodes, as runners/emr's bootstrap action installs them: the
+// PROCESS environment starts processboot on every worker, which fetches the
+// pipeline options and runs the linux build of cmd/pipeline as the SDK
+// harness. Beam Go v2.62 cannot use the submitting binary as the worker (it
+// would try to compile the source), so --worker_binary must name one.
 const (
-	EMRBoot   = "/usr/local/lib/deliverypipe/boot"
-	EMRWorker = "/usr/local/lib/deliverypipe/pipeline"
+	EMRBoot   = render.InstallDir + "/bin/processboot"
+	EMRWorker = render.InstallDir + "/bin/pipeline"
 	// EMRJobEndpoint is where the EMR step starts the job server, on the
 	// master node next to the submitting process.
-	EMRJobEndpoint = "localhost:8099"
+	EMRJobEndpoint = "localhost:" + jobPort
 )
+
+// jobPort is render.JobPort as text, for a constant endpoint.
+const jobPort = "8099"
 
 // Preset is one named runner setup. Empty fields leave Beam's default.
 type Preset struct {
@@ -63,8 +67,9 @@ var all = []Preset{
 		Runner: "prism",
 	},
 	{
-		Name: "prism-server", Doc: "a prism job server at --endpoint, SDK harness in this process",
+		Name: "prism-server", Doc: "a prism job server (v2.77, runners/prism) at --endpoint, SDK harness in this process; SDF splits off, which keeps stateful stages exact",
 		Runner: "prism", EnvironmentType: "LOOPBACK", NeedsEndpoint: true,
+		Experiments: []string{"prism_disable_sdf_split"},
 	},
 	{
 		Name: "flink-local", Doc: "the Flink job server of runners/flink/jobserver.sh (embedded Flink), SDK harness in this process",

@@ -4,8 +4,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/deliverypipe/deliverypipe/runners/emr/render"
 )
 
 // beamFlags defines the runner flags Beam's jobopts package defines, with
@@ -137,5 +140,11 @@ func TestApplyUndefinedFlag(t *testing.T) {
 	fs.String("endpoint", "", "")
 	if err := p.Apply(fs); err == nil || !strings.Contains(err.Error(), "--runner is not defined") {
 		t.Fatalf("Apply on a flag set without --runner: %v", err)
+	}
+}
+
+func TestEMRPresetMatchesPlan(t *testing.T) {
+	if jobPort != strconv.Itoa(render.JobPort) {
+		t.Errorf("presets job port %s, EMR plan starts the job server on %d", jobPort, render.JobPort)
 	}
 }
