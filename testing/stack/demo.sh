@@ -51,13 +51,15 @@ grep -E 'msg=(running|done)' "$STACK_DIR/demo-pipeline.log" || true
 step "window KPIs (event counts per type, 5-minute windows every minute) from DynamoDB table $table"
 bin/kpireport --kpi-table "$table" --bucket "$bucket" --prefix deliverypipe --rows 20 || fail "kpireport"
 
-# Optional: look at the same tables in the browser for DEMO_DASHBOARD_SECONDS
-# (0 = skip). For a page that keeps moving, use `make demo-live`.
-if [ "${DEMO_DASHBOARD_SECONDS:-0}" -gt 0 ]; then
-  step "dashboard for ${DEMO_DASHBOARD_SECONDS}s"
+# The same tables in the browser for DEMO_DASHBOARD_SECONDS (default 20,
+# 0 = skip), then the demo ends. For a page that keeps moving (a steady
+# producer and the unbounded pipeline), use `make demo-live`.
+if [ "${DEMO_DASHBOARD_SECONDS:-20}" -gt 0 ]; then
+  DEMO_DASHBOARD_SECONDS="${DEMO_DASHBOARD_SECONDS:-20}"
+  step "dashboard for ${DEMO_DASHBOARD_SECONDS}s (DEMO_DASHBOARD_SECONDS=0 skips it; make demo-live keeps it moving)"
   go build -o bin/ ./cmd/dashboard || fail "go build ./cmd/dashboard"
   rm -f "$STACK_DIR/dashboard.addr"
-  bin/dashboard --addr "${DASHBOARD_ADDR:-127.0.0.1:8080}" --kpi-table "$table" --status-table "$status" \
+  bin/dashboard --addr "${DASHBOARD_ADDR:-127.0.0.1:0}" --kpi-table "$table" --status-table "$status" \
     --bucket "$bucket" --addr-file "$STACK_DIR/dashboard.addr" --duration "${DEMO_DASHBOARD_SECONDS}s" \
     2> "$STACK_DIR/demo-dashboard.log" &
   for _ in $(seq 50); do [ -s "$STACK_DIR/dashboard.addr" ] && break; sleep 0.1; done
