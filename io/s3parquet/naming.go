@@ -40,16 +40,22 @@ func parseGroupKey(s string) (groupKey, error) {
 	return groupKey{PartitionUnix: h, Shard: n}, nil
 }
 
-// partitionTime picks the time that decides dt/hour: the row's own choice,
-// else the window start, else (global window) the element timestamp.
+// partitionTime picks the hour that decides dt/hour: that of the row's own
+// choice, else of the window start, else (global window) of the element
+// timestamp. It is truncated to the hour because it keys the output groups
+// and the object name holds nothing finer: two groups of one hour (say dead
+// letters a second apart in the global window) would write the same object,
+// and the last would overwrite the first.
 func partitionTime(row any, w typex.Window, ts typex.EventTime) time.Time {
+	var t time.Time
 	if p, ok := row.(PartitionTimer); ok {
-		return p.PartitionTime().UTC()
+		t = p.PartitionTime()
+	} else if iw, ok := w.(window.IntervalWindow); ok {
+		t = iw.Start.ToTime()
+	} else {
+		t = mtime.Time(ts).ToTime()
 	}
-	if iw, ok := w.(window.IntervalWindow); ok {
-		return iw.Start.ToTime().UTC()
-	}
-	return mtime.Time(ts).ToTime().UTC()
+	return t.UTC().Truncate(time.Hour)
 }
 
 // shardOf maps a shard key to [0, n) with FNV-1a, which is stable across

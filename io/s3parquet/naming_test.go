@@ -77,3 +77,25 @@ func TestSplitParts(t *testing.T) {
 		})
 	}
 }
+
+// TestPartitionTimeIsTheHour: rows of one hour in the global window form one
+// group, so they land in one object instead of overwriting each other.
+func TestPartitionTimeIsTheHour(t *testing.T) {
+	at := func(hh, mm, ss int) typex.EventTime {
+		return mtime.FromTime(time.Date(2026, 11, 25, hh, mm, ss, 0, time.UTC))
+	}
+	f := &jsonShardFn{Cfg: sinkConfig{Table: "dlq", Shards: 1}}
+	key := func(ts typex.EventTime) string {
+		k, _, err := f.ProcessElement(window.GlobalWindow{}, ts, "row")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if a, b := key(at(21, 0, 1)), key(at(21, 59, 59)); a != b {
+		t.Errorf("one hour, two groups: %s and %s", a, b)
+	}
+	if a, b := key(at(21, 59, 59)), key(at(22, 0, 0)); a == b {
+		t.Errorf("two hours, one group %s", a)
+	}
+}
