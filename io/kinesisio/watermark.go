@@ -2,6 +2,7 @@ package kinesisio
 
 import (
 	"fmt"
+	"math"
 	"sync"
 	"time"
 )
@@ -61,7 +62,11 @@ func (p WatermarkPolicy) validate() error {
 }
 
 // TimestampFn extracts an event time from a payload. ok=false means the
-// payload has no readable time; such a record gets its arrival time.
+// payload has no usable time; such a record gets its arrival time as element
+// timestamp but does not move the watermark: in a replay, arrival times run
+// hours ahead of event times, and one garbage record would make every later
+// event of its shard late. A TimestampFn should also refuse absurd times (years
+// ahead), which would push the watermark as far.
 type TimestampFn func(data []byte) (t time.Time, ok bool)
 
 var timestampFns sync.Map // name -> TimestampFn
@@ -88,7 +93,7 @@ func (p WatermarkPolicy) stamp(fn TimestampFn, data []byte, arrival, now time.Ti
 		if t, ok := fn(data); ok {
 			return t, t.Add(-p.MaxOutOfOrder).UnixMilli()
 		}
-		return arrival, arrival.Add(-p.MaxOutOfOrder).UnixMilli()
+		return arrival, math.MinInt64 // the shard's watermark only moves forward
 	}
 	return arrival, arrival.UnixMilli()
 }

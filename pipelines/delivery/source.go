@@ -20,11 +20,14 @@ func init() {
 	kinesisio.RegisterTimestampFn(EventTimeFn, eventTimeOf)
 }
 
-// eventTimeOf reads an order event's timestamp; a record that does not
-// decode keeps its arrival time and is dead-lettered later by parse.
+// eventTimeOf reads the timestamp of a valid order event. Invalid records
+// (parse dead-letters them) get none, so they cannot drive the watermark: a
+// timestamp years ahead would make every later event of the shard late. The
+// default limits judge it; a pipeline with a larger MaxSkew only loses the
+// watermark contribution of events beyond the default, not the events.
 func eventTimeOf(data []byte) (time.Time, bool) {
 	var e event.Event
-	if err := parse.Decode(data, &e); err != nil {
+	if err := parse.DecodeValidate(data, time.Now(), parse.DefaultLimits(), &e); err != nil {
 		return time.Time{}, false
 	}
 	return e.Time(), true
