@@ -65,6 +65,12 @@ func Decode(b []byte, e *event.Event) error {
 // cannot exhaust the stack.
 const maxDepth = 64
 
+// maxItems bounds the items of one event: a real order has a few dozen at
+// most, and each item costs 32 bytes decoded against as little as 3 bytes
+// ("{},") on the wire, so a 1 MiB array of empty objects would otherwise
+// take ~65 MiB (TestDecodeAllocationBounded).
+const maxItems = 1000
+
 // Bits of the top-level fields already seen, for the duplicate check.
 const (
 	fEventID uint16 = 1 << iota
@@ -279,6 +285,9 @@ func (d *decoder) items() ([]event.Item, error) {
 		}
 		items = append(items, it)
 		if d.consume(',') {
+			if len(items) == maxItems {
+				return nil, errorf(TooLarge, "items: more than %d", maxItems)
+			}
 			continue
 		}
 		if d.consume(']') {

@@ -32,7 +32,8 @@ const (
 	BadTimestamp Reason = "bad_timestamp"
 	// FutureTimestamp: timestamp is further ahead of now than the allowed skew.
 	FutureTimestamp Reason = "future_timestamp"
-	// TooLarge: the payload exceeds the size limit.
+	// TooLarge: the payload exceeds the size limit, or an event has more than
+	// 1000 items.
 	TooLarge Reason = "too_large"
 	// UnsupportedSchema: schema_version is present but not an integer >= 1, or
 	// absent and the record cannot be read as version 1.
