@@ -99,6 +99,20 @@ test: stack-deps py-deps
 	$(MAKE) test-e2e
 	$(MAKE) test-prism-load
 	$(MAKE) test-browser
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_SHORT)
+
+# Fuzz targets (issue 7): the event decoder and the KPL de-aggregator, one
+# after the other (go test -fuzz takes one target per run). make test runs
+# each for FUZZTIME_SHORT; make fuzz for FUZZTIME. New crashers land in the
+# package's testdata/fuzz/ and then run as plain tests.
+.PHONY: fuzz
+FUZZTIME ?= 5m
+FUZZTIME_SHORT ?= 10s
+FUZZ_TARGETS := FuzzDecode:./transforms/parse FuzzDeaggregate:./io/kinesisio
+fuzz:
+	for t in $(FUZZ_TARGETS); do \
+	  $(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) "$${t#*:}" || exit 1; \
+	done
 
 # Live dashboard (cmd/dashboard), its headless Chromium test, sample graphs for
 # CI and the pipeline drawing. test-browser (~10 s once chromium is installed)
