@@ -7,15 +7,16 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go"
+
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 )
 
 // newClient builds a DynamoDB client from the default configuration chain, so
 // endpoints come only from the standard settings (AWS_ENDPOINT_URL_DYNAMODB).
 func newClient(ctx context.Context) (*dynamodb.Client, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconf.Load(ctx)
 	if err != nil {
 		return nil, err
 	}

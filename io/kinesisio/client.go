@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 )
 
 // newClient builds a Kinesis client from the SDK's standard settings
@@ -32,7 +34,7 @@ func newClient(ctx context.Context, region, endpoint string, maxAttempts int) (*
 			o.RateLimiter = ratelimit.None
 		})
 	}))
-	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	cfg, err := awsconf.Load(ctx, awsconf.WithLoadOptions(opts...))
 	if err != nil {
 		return nil, fmt.Errorf("kinesisio: loading AWS config: %w", err)
 	}

@@ -10,8 +10,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/util/reflectx"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 )
 
 func init() {
@@ -107,7 +108,7 @@ type putWriteFn struct {
 }
 
 func (fn *putWriteFn) Setup(ctx context.Context) error {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := awsconf.Load(ctx)
 	if err != nil {
 		return fmt.Errorf("kinesisio.Write: load AWS config: %w", err)
 	}

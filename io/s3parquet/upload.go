@@ -6,10 +6,11 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 )
 
 // uploader puts whole objects with server-side encryption.
@@ -21,7 +22,7 @@ type uploader struct {
 // newUploader builds the S3 client from the default configuration chain, so
 // endpoints come only from the standard settings (AWS_ENDPOINT_URL_S3, profiles).
 func newUploader(ctx context.Context, c sinkConfig, s3opts ...func(*s3.Options)) (*uploader, error) {
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := awsconf.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("s3parquet: load AWS config: %w", err)
 	}
