@@ -24,11 +24,11 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
@@ -62,7 +62,8 @@ var (
 	kmsKey      = flag.String("kms-key", "", "sinks: KMS key id for SSE-KMS (default SSE-S3)")
 	create      = flag.Bool("create-missing", false, "sinks: create the bucket and the KPI table if missing (development stacks)")
 	// Operations.
-	logFormat = flag.String("log-format", "text", "ops: log format, text or json")
+	logFormat   = flag.String("log-format", "text", "ops: log format, text or json")
+	insecureTLS = flag.Bool(awsconf.FlagName, false, "ops: "+awsconf.FlagUsage)
 	// Runner.
 	preset = flag.String("preset", presets.Default, "runner preset: Beam runner flags set together; flags given explicitly win"+presets.Usage())
 )
@@ -88,30 +89,17 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
-	opts := delivery.DefaultOptions()
-	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
-	opts.OnTimeOnly = *onTimeOnly || isInProcessPrism()
-	opts.RestaurantsURI, opts.DriversURI = *restaurants, *drivers
-	opts.DedupHorizon, opts.OrderHorizon = *dedupFor, *orderTTL
-	readOpts := []kinesisio.ReadOption{
-		kinesisio.WithGroups(*groups),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, *outOfOrder)),
-	}
-	if *startPosition != "" {
-		readOpts = append(readOpts, kinesisio.WithStartPosition(*startPosition))
-	}
-	if *bounded {
-		readOpts = append(readOpts, kinesisio.StopAtTip())
-		if *maxRecords > 0 {
-			readOpts = append(readOpts, kinesisio.StopAfterRecords(*maxRecords))
-		}
-	}
+	opts, readOpts := fromFlags()
 	if err := validate(opts, readOpts); err != nil {
 		return err
 	}
 
 	if !isDotRunner() {
 		if err := checkResources(ctx); err != nil {
+			return err
+		}
+		// The connectors of in-process workers load their own AWS config.
+		if err := awsconf.SetInsecureEnv(*insecureTLS); err != nil {
 			return err
 		}
 	}
@@ -139,6 +127,29 @@ func run(ctx context.Context) error {
 	}
 	slog.Info("done", "seconds", time.Since(start).Seconds())
 	return nil
+}
+
+// fromFlags turns the flags into the graph's and the reader's options.
+func fromFlags() (delivery.Options, []kinesisio.ReadOption) {
+	opts := delivery.DefaultOptions()
+	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
+	opts.OnTimeOnly = *onTimeOnly || isInProcessPrism()
+	opts.RestaurantsURI, opts.DriversURI = *restaurants, *drivers
+	opts.DedupHorizon, opts.OrderHorizon = *dedupFor, *orderTTL
+	readOpts := []kinesisio.ReadOption{
+		kinesisio.WithGroups(*groups),
+		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, *outOfOrder)),
+	}
+	if *startPosition != "" {
+		readOpts = append(readOpts, kinesisio.WithStartPosition(*startPosition))
+	}
+	if *bounded {
+		readOpts = append(readOpts, kinesisio.StopAtTip())
+		if *maxRecords > 0 {
+			readOpts = append(readOpts, kinesisio.StopAfterRecords(*maxRecords))
+		}
+	}
+	return opts, readOpts
 }
 
 // validate fails fast, naming the flags to fix.
@@ -170,13 +181,22 @@ func validate(opts delivery.Options, readOpts []kinesisio.ReadOption) error {
 	return errors.Join(errs...)
 }
 
+// resourceCheckTimeout bounds checkResources, SDK retries included, so an
+// unreachable endpoint fails the start instead of hanging it.
+const resourceCheckTimeout = 30 * time.Second
+
 // checkResources fails fast when the stream, bucket or table is missing or
 // unreachable (wrong region, credentials), or creates the sinks with
 // --create-missing.
 func checkResources(ctx context.Context) error {
-	cfg, err := config.LoadDefaultConfig(ctx)
+	ctx, cancel := context.WithTimeout(ctx, resourceCheckTimeout)
+	defer cancel()
+	cfg, err := awsconf.Load(ctx, awsconf.WithInsecureSkipTLSVerify(*insecureTLS))
 	if err != nil {
-		return fmt.Errorf("loading AWS config: %w", err)
+		return err
+	}
+	if cfg.Region == "" {
+		return errors.New("no AWS region: set AWS_REGION (or AWS_PROFILE with a region in ~/.aws/config)")
 	}
 	if _, err := kinesis.NewFromConfig(cfg).DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(*stream)}); err != nil {
 		return fmt.Errorf("--stream=%s: cannot describe the stream (does it exist in region %q?): %w", *stream, cfg.Region, err)

@@ -28,6 +28,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/testing/simulator"
 )
 
@@ -42,6 +43,7 @@ type options struct {
 	dimsDir       string
 	maxAttempts   int
 	progressEvery time.Duration
+	insecureTLS   bool
 	sim           simulator.Config
 }
 
@@ -60,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.toFile, "to-file", "", "also write the events as JSON lines to this file (- = stdout)")
 	fs.StringVar(&o.dimsDir, "dims-dir", "", "write restaurants.csv and drivers.csv into this directory")
 	fs.IntVar(&o.maxAttempts, "max-attempts", 10, "PutRecords attempts per batch before failing")
+	fs.BoolVar(&o.insecureTLS, awsconf.FlagName, false, awsconf.FlagUsage)
 	fs.DurationVar(&o.progressEvery, "progress-every", 2*time.Second, "interval of progress lines when stderr is not a terminal")
 	fs.IntVar(&o.sim.Restaurants, "restaurants", def.Restaurants, "number of simulated restaurants")
 	fs.IntVar(&o.sim.Drivers, "drivers", def.Drivers, "number of simulated drivers")

@@ -9,10 +9,10 @@ import (
 	"os"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"golang.org/x/time/rate"
 
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/testing/simulator"
 )
@@ -54,15 +54,17 @@ func produce(ctx context.Context, o options, stdout, stderr io.Writer) (summary,
 	}
 	var w *kinesisio.Writer
 	if o.stream != "" {
-		cfg, err := config.LoadDefaultConfig(ctx)
+		cfg, err := awsconf.Load(ctx, awsconf.WithInsecureSkipTLSVerify(o.insecureTLS))
 		if err != nil {
-			return sum, fmt.Errorf("load AWS config (region, credentials, endpoint): %w", err)
+			return sum, err
 		}
 		client := kinesis.NewFromConfig(cfg)
 		if o.createStream {
 			if err := ensureStream(ctx, client, o.stream, int32(o.shards)); err != nil {
 				return sum, err
 			}
+		} else if err := checkStream(ctx, client, o.stream, cfg.Region); err != nil {
+			return sum, err
 		}
 		w = kinesisio.NewWriter(client, o.stream, kinesisio.WithWriterMaxAttempts(o.maxAttempts))
 	}

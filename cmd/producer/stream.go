@@ -27,3 +27,26 @@ func ensureStream(ctx context.Context, client *kinesis.Client, name string, shar
 	}
 	return nil
 }
+
+// streamCheckTimeout bounds checkStream, SDK retries included, so a wrong
+// endpoint fails the start instead of hanging it.
+const streamCheckTimeout = 30 * time.Second
+
+// checkStream fails fast, saying what to fix, when the stream cannot be
+// described: missing, another region, no region, or endpoint unreachable.
+func checkStream(ctx context.Context, client *kinesis.Client, name, region string) error {
+	if region == "" {
+		return errors.New("no AWS region: set AWS_REGION (or AWS_PROFILE with a region in ~/.aws/config)")
+	}
+	ctx, cancel := context.WithTimeout(ctx, streamCheckTimeout)
+	defer cancel()
+	_, err := client.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+	var notFound *types.ResourceNotFoundException
+	switch {
+	case errors.As(err, &notFound):
+		return fmt.Errorf("--stream=%s: no such stream in region %s (create it, or pass --create-stream): %w", name, region, err)
+	case err != nil:
+		return fmt.Errorf("--stream=%s: cannot reach Kinesis in region %s (check AWS_ENDPOINT_URL_KINESIS, credentials, network): %w", name, region, err)
+	}
+	return nil
+}
