@@ -85,3 +85,17 @@ func rawRead(b *testing.B, c *kinesis.Client, stream string) int {
 	}
 	return total
 }
+
+// BenchmarkReadEmptyStream measures what a bounded read costs with nothing to
+// read: job submission, pipeline start and end on prism, shard listing. It is
+// the fixed part of BenchmarkReadVsRawLoop's reader time.
+func BenchmarkReadEmptyStream(b *testing.B) {
+	stream, _ := newStream(b, 4)
+	for b.Loop() {
+		p, s := beam.NewPipelineWithRoot()
+		kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip())
+		if err := ptest.Run(p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
