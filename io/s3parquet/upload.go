@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/manager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -19,10 +23,27 @@ type uploader struct {
 	up  *manager.Uploader
 }
 
+// uploadMaxAttempts is how often one S3 call is tried. The SDK's default of
+// 3, with its client-side retry quota, failed a whole job when 30% of calls
+// were throttled (SlowDown); a failed upload fails the bundle, and a bundle
+// retry redoes every object of the group.
+const uploadMaxAttempts = 10
+
+// patientRetryer retries throttling and transient errors up to
+// uploadMaxAttempts times with jittered backoff (at most 5 s), without the
+// retry quota that stops retrying under sustained throttling.
+func patientRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = uploadMaxAttempts
+		o.MaxBackoff = 5 * time.Second
+		o.RateLimiter = ratelimit.None
+	})
+}
+
 // newUploader builds the S3 client from the default configuration chain, so
 // endpoints come only from the standard settings (AWS_ENDPOINT_URL_S3, profiles).
 func newUploader(ctx context.Context, c sinkConfig, s3opts ...func(*s3.Options)) (*uploader, error) {
-	awsCfg, err := awsconf.Load(ctx)
+	awsCfg, err := awsconf.Load(ctx, awsconf.WithLoadOptions(config.WithRetryer(patientRetryer)))
 	if err != nil {
 		return nil, fmt.Errorf("s3parquet: load AWS config: %w", err)
 	}
