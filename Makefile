@@ -101,6 +101,13 @@ test: stack-deps py-deps
 	$(MAKE) test-browser
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_SHORT)
 
+# Fault tests (issue 7, testing/e2e tag faults): the full graph with 30% of its
+# Kinesis, S3 and DynamoDB calls throttled by testing/faultproxy, outputs equal
+# to the reference; on the prism 2.77 job server like test-e2e (~7 min).
+.PHONY: test-faults
+test-faults: stack-deps
+	TAGS=faults bash runners/prism/isolated.sh ./testing/e2e -test.run 'TestThrottled' -test.timeout 30m -test.v
+
 # Fuzz targets (issue 7): the event decoder and the KPL de-aggregator, one
 # after the other (go test -fuzz takes one target per run). make test runs
 # each for FUZZTIME_SHORT; make fuzz for FUZZTIME. New crashers land in the

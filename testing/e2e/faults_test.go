@@ -1,0 +1,106 @@
+//go:build faults
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
+	"github.com/deliverypipe/deliverypipe/testing/faultproxy"
+	"github.com/deliverypipe/deliverypipe/testing/localstack"
+	"github.com/deliverypipe/deliverypipe/testing/simulator"
+)
+
+// throttleShare is the share of Kinesis, S3 and DynamoDB calls the fault
+// proxies answer with the service's throttling error.
+const throttleShare = 0.3
+
+// TestThrottled runs the full graph with every AWS call of the pipeline
+// (reader, S3 and DynamoDB sinks) going through fault proxies that throttle
+// 30% of the calls, and checks that the outputs equal the reference exactly.
+// The events are produced and the results read back directly, not through
+// the proxies.
+func TestThrottled(t *testing.T) {
+	ctx := context.Background()
+	direct := localstack.Shared(t)
+	awsCfg, err := direct.AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := fmt.Sprintf("thr%d", time.Now().UnixNano()%1e9)
+	stream, bucket, table, statusTable := id+"-events", id+"-lake", id+"-kpis", id+"-status"
+	if err := direct.CreateStream(ctx, stream, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := direct.CreateBucket(ctx, bucket); err != nil {
+		t.Fatal(err)
+	}
+	ddb := dynamodb.NewFromConfig(awsCfg)
+	if err := dynamodbio.EnsureKPITable(ctx, ddb, table); err != nil {
+		t.Fatal(err)
+	}
+	if err := dynamodbio.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
+		t.Fatal(err)
+	}
+	cfg := simulator.DefaultConfig()
+	cfg.Seed, cfg.Orders = 13, 400
+	cfg.Start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	sent := produce(t, ctx, kinesis.NewFromConfig(awsCfg), stream, cfg, badRecords)
+
+	proxies := map[string]*faultproxy.Proxy{}
+	for name, target := range map[string]string{"kinesis": direct.KinesisEndpoint, "dynamodb": direct.DynamoDBEndpoint, "s3": direct.S3Endpoint} {
+		p, err := faultproxy.New(target, faultproxy.WithThrottle(throttleShare, int64(len(name))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { p.Close() })
+		proxies[name] = p
+	}
+	via := &localstack.Stack{KinesisEndpoint: proxies["kinesis"].URL(), DynamoDBEndpoint: proxies["dynamodb"].URL(),
+		S3Endpoint: proxies["s3"].URL(), Region: direct.Region}
+	via.SetEnv(t) // the pipeline's connectors load the default chain
+
+	opts := delivery.DefaultOptions()
+	opts.OnTimeOnly = true
+	p, s := beam.NewPipelineWithRoot()
+	records := kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),
+		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
+	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
+	sinks := delivery.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable}
+	delivery.WriteAWS(s, out, sinks)
+	runErr := ptest.Run(p)
+	for name, p := range proxies {
+		st := p.Stats()
+		t.Logf("%s: %d calls throttled, %d passed (%.1f%% throttled)", name, st.Injected, st.Passed,
+			100*float64(st.Injected)/float64(max(1, st.Injected+st.Passed)))
+		if st.Injected == 0 {
+			t.Errorf("%s: no call was throttled: the test proves nothing for it", name)
+		}
+	}
+	if runErr != nil {
+		t.Fatalf("pipeline under %.0f%% throttling: %v", 100*throttleShare, runErr)
+	}
+
+	want := compare.Expect(sent, opts, len(badRecords))
+	got, err := compare.Read(ctx, awsCfg, compare.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range compare.Compare(want, got) {
+		for _, d := range c.Diffs {
+			t.Errorf("%s: %s", c.Name, d)
+		}
+	}
+	t.Logf("%d events sent; outputs compared with the reference", len(sent))
+}
