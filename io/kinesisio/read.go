@@ -129,6 +129,7 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *WatermarkEstimator, rt
 		return sdf.StopProcessing(), err
 	}
 	deadline := time.Now().Add(fn.Cfg.MaxReadTime)
+	fn.reader.resetBundle()
 	for {
 		res, err := fn.reader.step(ctx, rt, emit)
 		if err != nil {
@@ -149,9 +150,15 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *WatermarkEstimator, rt
 	}
 }
 
+// advanceWatermark moves the estimate to the group's watermark, but never
+// past an element timestamp emitted in this bundle: a runner may hand the
+// bundle's outputs downstream after the watermark it reports with them
+// (measured on Flink: one GetRecords call spanning 90 minutes of event time
+// made the first windows' events late and dropped). The next bundle, after
+// the self-checkpoint, moves it the rest of the way.
 func (fn *readFn) advanceWatermark(rt *sdf.LockRTracker, we *WatermarkEstimator) {
 	rest := rt.GetRestriction().(Restriction)
 	if wm, ok := fn.Cfg.Policy.groupWatermark(&rest, fn.Cfg.IdleLag); ok {
-		we.advance(wm)
+		we.advance(min(wm, fn.reader.minEmitted))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -36,7 +37,13 @@ type groupReader struct {
 	nextCall      map[string]time.Time
 	lastDiscovery time.Time
 	metrics       *readMetrics
+	// minEmitted is the smallest element timestamp (Unix ms) emitted since
+	// the last resetBundle, or math.MaxInt64 when none was.
+	minEmitted int64
 }
+
+// resetBundle starts counting emitted timestamps for a new bundle.
+func (g *groupReader) resetBundle() { g.minEmitted = math.MaxInt64 }
 
 // iterState is a cached iterator that continues right after position after.
 type iterState struct {
@@ -179,6 +186,7 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 				res.refused = true
 				return res, rt.GetError()
 			}
+			g.minEmitted = min(g.minEmitted, ts.UnixMilli())
 			emit(mtime.FromTime(ts), Record{
 				Data: u.data, Stream: g.cfg.Stream, ShardID: s.ShardID,
 				Sequence: pos.Sequence, SubSequence: pos.SubSequence,
