@@ -168,6 +168,7 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 	m.calls.Inc(ctx, 1)
 	bytes := 0
 	last := s.Last
+	shardWM := s.WatermarkMillis
 	for _, r := range out.Records {
 		arrival := aws.ToTime(r.ApproximateArrivalTimestamp)
 		if stopAt > 0 && arrival.UnixMilli() > stopAt {
@@ -180,7 +181,8 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 			if !last.IsZero() && !pos.After(last) {
 				continue // already read: a resume inside an aggregate re-reads it
 			}
-			ts, wm := g.cfg.Policy.stamp(g.tsFn, u.data, arrival, now)
+			ts, wm := g.cfg.Policy.stamp(g.tsFn, u.data, arrival, now, shardWM)
+			shardWM = max(shardWM, wm)
 			if !rt.TryClaim(claim{kind: claimRecord, shardID: s.ShardID, pos: pos, wm: wm}) {
 				delete(g.iters, s.ShardID) // stopped mid-call: the cache no longer matches
 				res.refused = true

@@ -85,13 +85,22 @@ func lookupTimestampFn(name string) (TimestampFn, bool) {
 }
 
 // stamp returns the element timestamp and the watermark a record implies.
-func (p WatermarkPolicy) stamp(fn TimestampFn, data []byte, arrival, now time.Time) (ts time.Time, wm int64) {
+//
+// Under EventTime a record without a usable time is stamped with its shard's
+// watermark so far (shardWM, Unix ms; arrival time before the shard has one):
+// it is never late, and windowed outputs of such records (dead letters) fire
+// with the event-time windows around them instead of waiting for the
+// watermark to reach an arrival time hours ahead in a replay.
+func (p WatermarkPolicy) stamp(fn TimestampFn, data []byte, arrival, now time.Time, shardWM int64) (ts time.Time, wm int64) {
 	switch p.Kind {
 	case ProcessingTime:
 		return now, now.UnixMilli()
 	case EventTime:
 		if t, ok := fn(data); ok {
 			return t, t.Add(-p.MaxOutOfOrder).UnixMilli()
+		}
+		if shardWM > 0 {
+			return time.UnixMilli(shardWM), math.MinInt64
 		}
 		return arrival, math.MinInt64 // the shard's watermark only moves forward
 	}

@@ -54,7 +54,10 @@ func WriteAWS(s beam.Scope, out Outputs, k Sinks) {
 	s3parquet.Write(s, k.Bucket, RestaurantKPIsTableName, out.RestaurantKPIs, opts...)
 	s3parquet.Write(s, k.Bucket, ZoneKPIsTableName, out.ZoneKPIs, opts...)
 	s3parquet.Write(s, k.Bucket, OrderFactsTableName, hourly(out.OrderFacts), opts...)
-	s3parquet.WriteJSONLines(s, k.Bucket, DeadLetterTableName, out.DeadLetters, opts...)
+	// Dead letters in one-minute windows: in the global window they would
+	// only be written when a bounded run ends, never in a streaming job.
+	s3parquet.WriteJSONLines(s, k.Bucket, DeadLetterTableName,
+		beam.WindowInto(s, window.NewFixedWindows(time.Minute), out.DeadLetters), opts...)
 
 	dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, out.EventTypeCounts), k.KPITable)
 	dynamodbio.UpsertVersioned(s, kpi.RestaurantItems(s, out.RestaurantKPIs), k.KPITable)
