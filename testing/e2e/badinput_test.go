@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -14,11 +13,9 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
@@ -45,25 +42,9 @@ func TestBadInput(t *testing.T) {
 	ctx := context.Background()
 	st := localstack.Shared(t)
 	st.SetEnv(t)
-	awsCfg, err := st.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := fmt.Sprintf("bad%d", time.Now().UnixNano()%1e9)
-	stream, bucket, table, statusTable := id+"-events", id+"-lake", id+"-kpis", id+"-status"
-	if err := st.CreateStream(ctx, stream, 4); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateBucket(ctx, bucket); err != nil {
-		t.Fatal(err)
-	}
-	ddb := dynamodb.NewFromConfig(awsCfg)
-	if err := dynamodbio.EnsureKPITable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	if err := dynamodbio.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
-		t.Fatal(err)
-	}
+	r := newResources(t, ctx, st, "bad")
+	awsCfg := r.aws
+	stream, bucket, table, statusTable := r.stream, r.bucket, r.table, r.statusTable
 
 	corpus, err := bad.Corpus()
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
@@ -81,29 +82,46 @@ var badRecords = []string{
 	"\xff\xfe not utf-8",
 }
 
-func TestEndToEnd(t *testing.T) {
-	ctx := context.Background()
-	st := localstack.Shared(t)
-	st.SetEnv(t)
+// resources are the stream, bucket and tables of one end-to-end run.
+type resources struct {
+	aws                                aws.Config
+	ddb                                *dynamodb.Client
+	stream, bucket, table, statusTable string
+}
+
+// newResources creates, on st, a 4-shard stream, a bucket, and the KPI and
+// order-status tables, named after prefix and the time.
+func newResources(t *testing.T, ctx context.Context, st *localstack.Stack, prefix string) resources {
+	t.Helper()
 	awsCfg, err := st.AWSConfig(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := fmt.Sprintf("e2e%d", time.Now().UnixNano()%1e9)
-	stream, bucket, table, statusTable := id+"-events", id+"-lake", id+"-kpis", id+"-status"
-	if err := st.CreateStream(ctx, stream, 4); err != nil {
+	id := fmt.Sprintf("%s%d", prefix, time.Now().UnixNano()%1e9)
+	r := resources{aws: awsCfg, ddb: dynamodb.NewFromConfig(awsCfg),
+		stream: id + "-events", bucket: id + "-lake", table: id + "-kpis", statusTable: id + "-status"}
+	if err := st.CreateStream(ctx, r.stream, 4); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.CreateBucket(ctx, bucket); err != nil {
+	if err := st.CreateBucket(ctx, r.bucket); err != nil {
 		t.Fatal(err)
 	}
-	ddb := dynamodb.NewFromConfig(awsCfg)
-	if err := dynamodbio.EnsureKPITable(ctx, ddb, table); err != nil {
+	if err := dynamodbio.EnsureKPITable(ctx, r.ddb, r.table); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodbio.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
+	if err := dynamodbio.EnsureStatusTable(ctx, r.ddb, r.statusTable); err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+func TestEndToEnd(t *testing.T) {
+	ctx := context.Background()
+	st := localstack.Shared(t)
+	st.SetEnv(t)
+	r := newResources(t, ctx, st, "e2e")
+	awsCfg := r.aws
+	stream, bucket, table, statusTable := r.stream, r.bucket, r.table, r.statusTable
 
 	cfg := simulator.DefaultConfig()
 	cfg.Seed, cfg.Orders = 7, 400

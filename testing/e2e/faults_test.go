@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
@@ -36,25 +34,9 @@ const throttleShare = 0.3
 func TestThrottled(t *testing.T) {
 	ctx := context.Background()
 	direct := localstack.Shared(t)
-	awsCfg, err := direct.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := fmt.Sprintf("thr%d", time.Now().UnixNano()%1e9)
-	stream, bucket, table, statusTable := id+"-events", id+"-lake", id+"-kpis", id+"-status"
-	if err := direct.CreateStream(ctx, stream, 4); err != nil {
-		t.Fatal(err)
-	}
-	if err := direct.CreateBucket(ctx, bucket); err != nil {
-		t.Fatal(err)
-	}
-	ddb := dynamodb.NewFromConfig(awsCfg)
-	if err := dynamodbio.EnsureKPITable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	if err := dynamodbio.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
-		t.Fatal(err)
-	}
+	r := newResources(t, ctx, direct, "thr")
+	awsCfg := r.aws
+	stream, bucket, table, statusTable := r.stream, r.bucket, r.table, r.statusTable
 	cfg := simulator.DefaultConfig()
 	cfg.Seed, cfg.Orders = 13, 400
 	cfg.Start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
@@ -120,25 +102,9 @@ func TestEmulatorRestart(t *testing.T) {
 	}
 	t.Cleanup(func() { st.Stop() })
 	st.SetEnv(t)
-	awsCfg, err := st.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := fmt.Sprintf("rst%d", time.Now().UnixNano()%1e9)
-	stream, bucket, table, statusTable := id+"-events", id+"-lake", id+"-kpis", id+"-status"
-	if err := st.CreateStream(ctx, stream, 4); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.CreateBucket(ctx, bucket); err != nil {
-		t.Fatal(err)
-	}
-	ddb := dynamodb.NewFromConfig(awsCfg)
-	if err := dynamodbio.EnsureKPITable(ctx, ddb, table); err != nil {
-		t.Fatal(err)
-	}
-	if err := dynamodbio.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
-		t.Fatal(err)
-	}
+	r := newResources(t, ctx, st, "rst")
+	awsCfg, ddb := r.aws, r.ddb
+	stream, bucket, table, statusTable := r.stream, r.bucket, r.table, r.statusTable
 	cfg := simulator.DefaultConfig()
 	cfg.Seed, cfg.Orders = 17, 400
 	cfg.Start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
