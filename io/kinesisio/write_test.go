@@ -5,9 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -17,28 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
-	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
-
-var putStreamSeq atomic.Int64
-
-// putStream creates a stream on the shared local stack, points the process's
-// AWS settings at the stack and returns a client.
-func putStream(t *testing.T, shards int32) (string, *kinesis.Client) {
-	t.Helper()
-	st := localstack.Shared(t)
-	st.SetEnv(t)
-	ctx := context.Background()
-	name := fmt.Sprintf("put-%d-%d", time.Now().UnixNano()%1e6, putStreamSeq.Add(1))
-	if err := st.CreateStream(ctx, name, shards); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := st.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return name, kinesis.NewFromConfig(cfg)
-}
 
 // putStored is a record as read back: partition key, data, shard.
 type putStored struct {
@@ -101,7 +78,7 @@ func putCompare(t *testing.T, got []putStored, want [][2]string) {
 }
 
 func TestWriterKinesalite(t *testing.T) {
-	stream, c := putStream(t, 3)
+	stream, c := newStream(t, 3)
 	w := kinesisio.NewWriter(c, stream)
 	var want [][2]string
 	// 2000 small records over 200 keys, then 60 records of 100 kB, which
@@ -193,7 +170,7 @@ func TestWriteBeam(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stream, c := putStream(t, 2)
+			stream, c := newStream(t, 2)
 			p, s := beam.NewPipelineWithRoot()
 			tc.build(s, stream)
 			res, err := ptest.RunWithMetrics(p)
