@@ -14,11 +14,10 @@ dims="$STACK_DIR/$run_id-dims"
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\ndemo FAILED: %s\n' "$*" >&2; exit 1; }
 
-started_here=0
+# shellcheck source=testing/stack/demo_lib.sh
+source testing/stack/demo_lib.sh
 cleanup() {
-  if [ "$started_here" = 1 ]; then
-    STACK_DIR="$STACK_DIR" bash testing/stack/down.sh >/dev/null 2>&1 || true
-  fi
+  stop_stack
 }
 trap cleanup EXIT
 
@@ -26,14 +25,7 @@ step "building binaries"
 go build -o bin/ ./cmd/pipeline ./cmd/producer ./cmd/kpireport || fail "go build"
 
 step "starting the local AWS stack (kinesalite, dynalite, gofakes3 on 127.0.0.1)"
-if pid=$(cat "$STACK_DIR/kinesis.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
-  echo "reusing the running stack (left running afterwards)"
-else
-  started_here=1
-fi
-STACK_DIR="$STACK_DIR" bash testing/stack/up.sh >/dev/null || fail "local stack did not start (see $STACK_DIR/*.log)"
-# shellcheck disable=SC1091
-source "$STACK_DIR/env"
+start_stack
 env | grep '^AWS_ENDPOINT_URL_' | sort
 
 step "producing $EVENTS events into Kinesis stream $stream (4 shards)"

@@ -19,15 +19,14 @@ step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\ndemo-live FAILED: %s\n' "$*" >&2; exit 1; }
 
 pids=()
-started_here=0
+# shellcheck source=testing/stack/demo_lib.sh
+source testing/stack/demo_lib.sh
 cleanup() {
   trap - EXIT INT TERM
   step "stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  if [ "$started_here" = 1 ]; then
-    STACK_DIR="$STACK_DIR" bash testing/stack/down.sh >/dev/null 2>&1 || true
-  fi
+  stop_stack
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
@@ -36,14 +35,7 @@ step "building binaries"
 go build -o bin/ ./cmd/pipeline ./cmd/producer ./cmd/dashboard || fail "go build"
 
 step "starting the local AWS stack"
-if pid=$(cat "$STACK_DIR/kinesis.pid" 2>/dev/null) && kill -0 "$pid" 2>/dev/null; then
-  echo "reusing the running stack (left running afterwards)"
-else
-  started_here=1
-fi
-STACK_DIR="$STACK_DIR" bash testing/stack/up.sh >/dev/null || fail "local stack did not start (see $STACK_DIR/*.log)"
-# shellcheck disable=SC1091
-source "$STACK_DIR/env"
+start_stack
 mkdir -p "$logs" "$dims"
 
 # Event time starts now and advances about as fast as the wall clock at
