@@ -11,8 +11,8 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 )
 
 // Restaurant is one row of the restaurant dimension
@@ -129,7 +129,9 @@ func open(ctx context.Context, uri string, pathStyle bool) (io.ReadCloser, error
 	if !ok || bucket == "" || key == "" {
 		return nil, fmt.Errorf("enrich: %q is not s3://bucket/key", uri)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	// awsconf, like the connectors, so --insecure-skip-tls-verify reaches
+	// the dimension download too.
+	cfg, err := awsconf.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("enrich: AWS config for %s: %w", uri, err)
 	}

@@ -14,11 +14,12 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/mmcloughlin/geohash"
 
+	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func TestMain(m *testing.M) {
-	ptest.MainWithDefault(m, "prism")
+	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "prism")))
 }
 
 func init() {
