@@ -36,3 +36,17 @@ func CompareSequence(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// beforeRecord is the SubSequence of a checkpoint that stops just before a
+// record: the reader re-reads the record's sequence number from its start.
+const beforeRecord = -2
+
+// Before returns the checkpoint that makes WithCheckpoint, which resumes
+// after a position, resume at p itself: replays must start at a known record,
+// and Kinesis has no "position before" a sequence number.
+func Before(p Position) Position {
+	if p.SubSequence > 0 {
+		return Position{Sequence: p.Sequence, SubSequence: p.SubSequence - 1}
+	}
+	return Position{Sequence: p.Sequence, SubSequence: beforeRecord}
+}

@@ -266,8 +266,9 @@ func (g *groupReader) iterator(ctx context.Context, s ShardState) (string, error
 	}
 	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(g.cfg.Stream), ShardId: aws.String(s.ShardID)}
 	switch {
-	case !s.Last.IsZero() && s.Last.SubSequence >= 0:
-		// Inside an aggregate: re-read it and skip the user records already claimed.
+	case !s.Last.IsZero() && s.Last.SubSequence != -1:
+		// Inside an aggregate, or just before a record (Before): re-read it
+		// and skip the user records already claimed.
 		in.ShardIteratorType = types.ShardIteratorTypeAtSequenceNumber
 		in.StartingSequenceNumber = aws.String(s.Last.Sequence)
 	case !s.Last.IsZero():
