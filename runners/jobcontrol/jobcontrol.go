@@ -15,6 +15,8 @@ package jobcontrol
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
@@ -24,7 +26,7 @@ import (
 )
 
 // Cancel asks the job service at endpoint to cancel every job called name
-// (--job_name) that is not yet in a terminal state, and returns how many it
+// (--job_name, see Named) that is not yet in a terminal state, and returns how many it
 // asked to cancel. Whoever waits on the run sees it end as CANCELLED.
 func Cancel(ctx context.Context, endpoint, name string) (int, error) {
 	cc, err := grpcx.Dial(ctx, endpoint, 30*time.Second)
@@ -39,7 +41,7 @@ func Cancel(ctx context.Context, endpoint, name string) (int, error) {
 	}
 	n := 0
 	for _, j := range jobs.GetJobInfo() {
-		if j.GetJobName() != name || terminal(j.GetState()) {
+		if !Named(j.GetJobName(), name) || terminal(j.GetState()) {
 			continue
 		}
 		if _, err := client.Cancel(ctx, &jobpb.CancelJobRequest{JobId: j.GetJobId()}); err != nil {
@@ -64,7 +66,7 @@ func Metrics(ctx context.Context, endpoint, name string) (res *metrics.Results, 
 		return nil, false, fmt.Errorf("jobcontrol: listing jobs at %s: %w", endpoint, err)
 	}
 	for _, j := range jobs.GetJobInfo() {
-		if j.GetJobName() != name || terminal(j.GetState()) {
+		if !Named(j.GetJobName(), name) || terminal(j.GetState()) {
 			continue
 		}
 		m, err := client.GetJobMetrics(ctx, &jobpb.GetJobMetricsRequest{JobId: j.GetJobId()})
@@ -75,6 +77,32 @@ func Metrics(ctx context.Context, endpoint, name string) (res *metrics.Results, 
 	}
 	return nil, false, nil
 }
+
+// Named reports whether a job service lists a job submitted as name under
+// jobName. Prism lists the name itself; the Java job servers (Flink, Spark)
+// list Beam Java's generated job name, since a Go client's job_name reaches
+// them only as the application name: "<app>-<user>-<MMddHHmmss>-<hex>", the
+// app name lower-cased, other characters than a-z and 0-9 turned into 0 and
+// a leading non-letter into a.
+func Named(jobName, name string) bool {
+	if jobName == name {
+		return true
+	}
+	app := []byte(strings.ToLower(name))
+	for i, c := range app {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			app[i] = '0'
+		}
+	}
+	if len(app) > 0 && (app[0] < 'a' || app[0] > 'z') {
+		app[0] = 'a'
+	}
+	return len(app) > 0 && javaJobName.MatchString(jobName) && strings.HasPrefix(jobName, string(app)+"-") &&
+		strings.Count(jobName[len(app)+1:], "-") == 2
+}
+
+// javaJobName is the shape of Beam Java's generated job names.
+var javaJobName = regexp.MustCompile(`^[a-z][a-z0-9]*-[a-z0-9]*-[0-9]{10}-[0-9a-f]{1,8}$`)
 
 func terminal(s jobpb.JobState_Enum) bool {
 	switch s {

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,10 +21,11 @@ import (
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 )
 
-// Sizes of the Flink run: small enough for make test, with every lifecycle
-// path, duplicates and out-of-order events (simulator defaults).
+// flinkOrders sizes the Flink run: every lifecycle path, duplicates and
+// out-of-order events (simulator defaults) even at make test-flink-ci's 100.
+var flinkOrders = flag.Int("flink.orders", 300, "orders simulated by TestFlinkStreaming")
+
 const (
-	flinkOrders = 300
 	// flinkOutOfOrder is the event-time watermark's delay behind the largest
 	// event time read.
 	flinkOutOfOrder = 10 * time.Second
@@ -55,7 +57,7 @@ func TestFlinkStreaming(t *testing.T) {
 	// One shard: the group watermark is the minimum over its shards, so with
 	// several the idle wait grows by the spread of their last event times.
 	run := newRunnerRun(t, ctx, id, 1)
-	cfg := runnerSimConfig(flinkOrders)
+	cfg := runnerSimConfig(*flinkOrders)
 	bad := timedBadRecords(t, cfg.Start.Add(time.Minute))
 	sent := produce(t, ctx, kinesisClient(run), run.stream, cfg, bad)
 
@@ -81,8 +83,8 @@ func TestFlinkStreaming(t *testing.T) {
 		if finished {
 			return nil
 		}
-		if _, err := jobcontrol.Cancel(ctx, endpoint, jobName); err != nil {
-			return err
+		if n, err := jobcontrol.Cancel(ctx, endpoint, jobName); err != nil || n != 1 {
+			return fmt.Errorf("Cancel(%s) = %d, %v; want 1 job cancelled", jobName, n, err)
 		}
 		select {
 		case err := <-done:
@@ -120,26 +122,24 @@ func TestFlinkStreaming(t *testing.T) {
 	t.Logf("outputs equal the reference %v after submission (%d events, %d windows×types)",
 		time.Since(start).Round(time.Second), len(sent), len(want.EventTypes))
 
-	n, err := jobcontrol.Cancel(ctx, endpoint, jobName)
-	if err != nil || n != 1 {
-		t.Fatalf("Cancel(%s) = %d, %v; want 1 job cancelled", jobName, n, err)
-	}
-	select {
-	case err := <-done:
-		finished = true
-		if err != nil {
-			t.Fatalf("cancelled job ended with %v, want CANCELLED (nil)", err)
-		}
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("job %s not stopped 2 min after Cancel", jobName)
+	// Cancelling fails the tasks whose SDK harness calls it cuts, and Flink may
+	// log a restart before the job reaches CANCELED: restarts count up to here.
+	logCancel := fileSize(t, logFile)
+	if err := cancelJob(); err != nil {
+		t.Fatalf("cancelling %s: %v (want it CANCELLED)", jobName, err)
 	}
 	t.Logf("job cancelled %v after submission", time.Since(start).Round(time.Second))
 
-	completed := completedCheckpoints(t, logFile, logStart, jobName)
+	completed, restarts := checkpointsAndRestarts(t, logFile, logStart, logCancel, jobName)
 	if completed < 1 {
 		t.Errorf("no completed Flink checkpoint of %s in %s", jobName, logFile)
 	}
-	t.Logf("Flink completed %d checkpoints of the job", completed)
+	// A restart replays the stream from the last checkpoint (or the start):
+	// the outputs may still match, but the job was not healthy.
+	if restarts > 0 {
+		t.Errorf("Flink restarted %s %d times (see %s)", jobName, restarts, logFile)
+	}
+	t.Logf("Flink completed %d checkpoints of the job, %d restarts", completed, restarts)
 }
 
 func fileSize(t *testing.T, file string) int64 {
@@ -151,22 +151,26 @@ func fileSize(t *testing.T, file string) int64 {
 	return fi.Size()
 }
 
-// completedCheckpoints counts Flink's "Completed checkpoint N for job <id>"
-// lines, written after offset, for the Flink job that Beam named after
-// jobName ("<jobName>-<user>-<time>-<uuid>").
-func completedCheckpoints(t *testing.T, file string, offset int64, jobName string) int {
+// checkpointsAndRestarts counts Flink's "Completed checkpoint N for job
+// <id>" and "switched from state RUNNING to RESTARTING" lines, written
+// between offsets from and to, for the Flink job that Beam named after
+// jobName ("<jobName>-<user>-<time>-<hex>").
+func checkpointsAndRestarts(t *testing.T, file string, from, to int64, jobName string) (completed, restarts int) {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int64(len(b)) < offset {
+	if int64(len(b)) < to {
 		t.Fatalf("%s shrank during the test: the job server was restarted", file)
 	}
-	log := b[offset:]
-	m := regexp.MustCompile(`Job ` + regexp.QuoteMeta(jobName) + `-\S* \(([0-9a-f]{32})\) switched from state CREATED to RUNNING`).FindSubmatch(log)
+	log := b[from:to]
+	job := `Job ` + regexp.QuoteMeta(jobName) + `-\S* \(([0-9a-f]{32})\) switched from state `
+	m := regexp.MustCompile(job + `CREATED to RUNNING`).FindSubmatch(log)
 	if m == nil {
 		t.Fatalf("the job server log has no Flink job for %s", jobName)
 	}
-	return len(regexp.MustCompile(`Completed checkpoint \d+ for job `+string(m[1])).FindAll(log, -1))
+	completed = len(regexp.MustCompile(`Completed checkpoint \d+ for job `+string(m[1])).FindAll(log, -1))
+	restarts = len(regexp.MustCompile(job+`RUNNING to RESTARTING`).FindAll(log, -1))
+	return completed, restarts
 }
