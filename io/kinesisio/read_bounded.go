@@ -77,6 +77,9 @@ func (fn *readBoundedFn) ProcessElement(ctx context.Context, rt *sdf.LockRTracke
 			stopRest(rt)
 			break
 		}
+		if rt.IsDone() { // waiting for the next call's turn would only delay the end
+			break
+		}
 		if res.records == 0 && res.caughtUp && !fn.Cfg.StopAtTip {
 			res.nextDue = time.Now().Add(fn.Cfg.PollInterval)
 		}

@@ -40,6 +40,8 @@ type groupReader struct {
 	// minEmitted is the smallest element timestamp (Unix ms) emitted since
 	// the last resetBundle, or math.MaxInt64 when none was.
 	minEmitted int64
+	// plain backs userRecords' result for a non-aggregated record.
+	plain [1]userRecord
 }
 
 // resetBundle starts counting emitted timestamps for a new bundle.
@@ -83,6 +85,10 @@ type stepResult struct {
 }
 
 // step makes at most one GetRecords call per readable shard that is due.
+// The calls of one step run concurrently, one goroutine per shard, because a
+// reader spends most of its time waiting on them; their records are claimed
+// and emitted here, in the ProcessElement goroutine, each batch whole and in
+// its shard's order, so the tracker sees the same claims as a serial read.
 func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(beam.EventTime, Record)) (stepResult, error) {
 	res := stepResult{caughtUp: true}
 	rest := rt.GetRestriction().(Restriction)
@@ -91,21 +97,43 @@ func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(
 			return res, err
 		}
 	}
-	closedOne := false
+	var due []ShardState
 	for i := range rest.Shards {
 		s := rest.Shards[i]
 		if !rest.readable(&s) {
 			continue
 		}
 		res.readable++
-		if due := g.nextCall[s.ShardID]; time.Now().Before(due) {
+		if next := g.nextCall[s.ShardID]; time.Now().Before(next) {
 			res.caughtUp = res.caughtUp && s.CaughtUp
-			if res.nextDue.IsZero() || due.Before(res.nextDue) {
-				res.nextDue = due
-			}
+			res.nextDue = earliest(res.nextDue, next)
 			continue
 		}
-		sr, err := g.readShard(ctx, rt, s, rest.StopAtMillis, emit)
+		due = append(due, s)
+	}
+
+	fetches := make(chan fetch, len(due))
+	fctx, cancel := context.WithCancel(ctx)
+	pending := len(due)
+	defer func() { // no fetch outlives the step, even when it returns early
+		cancel()
+		for ; pending > 0; pending-- {
+			g.settle(ctx, <-fetches) // its call still counts toward the shard's limits
+		}
+	}()
+	for _, s := range due {
+		cached, ok := g.iters[s.ShardID]
+		go func() { fetches <- g.fetch(fctx, s, cached, ok) }()
+	}
+	closedOne := false
+	for pending > 0 {
+		f := <-fetches
+		pending--
+		g.settle(ctx, f)
+		if f.err != nil {
+			return res, f.err
+		}
+		sr, err := g.claimBatch(ctx, rt, f, rest.StopAtMillis, emit)
 		if err != nil {
 			return res, err
 		}
@@ -116,9 +144,7 @@ func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(
 		}
 		closedOne = closedOne || sr.closed
 		res.caughtUp = res.caughtUp && (sr.atTip || sr.closed || sr.stopped)
-		if due := g.nextCall[s.ShardID]; res.nextDue.IsZero() || due.Before(res.nextDue) {
-			res.nextDue = due
-		}
+		res.nextDue = earliest(res.nextDue, g.nextCall[f.shard.ShardID])
 	}
 	if closedOne { // children of a finished parent become readable now
 		rest = rt.GetRestriction().(Restriction)
@@ -130,10 +156,20 @@ func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(
 	return res, nil
 }
 
+// earliest returns the earlier of a and b, where zero means unset.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // discover adds child shards of the group's shards found by ListShards.
 func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *Restriction) error {
 	g.lastDiscovery = time.Now()
-	listing, err := listShards(ctx, g.client, g.cfg.Stream, countThrottles(g.metrics.listThrottles))
+	var throttled int64
+	listing, err := listShards(ctx, g.client, g.cfg.Stream, countThrottles(&throttled))
+	g.metrics.listThrottles.Inc(ctx, throttled)
 	if err != nil {
 		return err
 	}
@@ -156,13 +192,90 @@ type shardResult struct {
 	atTip, closed, stopped, refused bool
 }
 
-// readShard makes one GetRecords call on shard s and claims what it returns.
-func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s ShardState, stopAt int64, emit func(beam.EventTime, Record)) (shardResult, error) {
-	var res shardResult
-	out, err := g.getRecords(ctx, s)
-	if err != nil {
-		return res, err
+// fetch is the outcome of one GetRecords call on a shard, made off the
+// ProcessElement goroutine: it touches no reader state or metric, and says
+// what the reader should learn from it (see settle).
+type fetch struct {
+	shard ShardState
+	out   *kinesis.GetRecordsOutput
+	err   error
+	// iter is the iterator the call used, to cache when it was new.
+	iter    iterState
+	newIter bool
+	// expired is set when a cached iterator had expired and was replaced.
+	expired bool
+	// started is when GetRecords was sent: the per-shard pacing counts from
+	// there, as the service does.
+	started time.Time
+	// throttled counts the throttled attempts of the fetch's calls; Beam's
+	// counters may only be touched from the ProcessElement goroutine.
+	throttled int64
+}
+
+// fetch calls GetRecords on shard s with the cached iterator when it still
+// continues after s.Last, else with a fresh one, replacing an expired one once.
+func (g *groupReader) fetch(ctx context.Context, s ShardState, cached iterState, haveCached bool) fetch {
+	f := fetch{shard: s}
+	useCached := haveCached && cached.after == s.Last && time.Since(cached.fetched) < shardIteratorTTL
+	for attempt := 0; ; attempt++ {
+		if useCached {
+			f.iter = cached
+		} else {
+			f.iter, f.err = g.newIterator(ctx, s, &f.throttled)
+			if f.err != nil {
+				return f
+			}
+			f.newIter = true
+		}
+		f.started = time.Now()
+		out, err := g.client.GetRecords(ctx, &kinesis.GetRecordsInput{
+			ShardIterator: aws.String(f.iter.iterator),
+			Limit:         aws.Int32(g.cfg.MaxRecordsPerCall),
+		}, countThrottles(&f.throttled))
+		var expired *types.ExpiredIteratorException
+		if errors.As(err, &expired) && attempt == 0 {
+			f.expired, useCached = true, false
+			continue
+		}
+		if err != nil {
+			f.err = fmt.Errorf("kinesisio: GetRecords on stream %s shard %s: %w", g.cfg.Stream, s.ShardID, err)
+		}
+		f.out = out
+		return f
 	}
+}
+
+// settle records what a fetch teaches the reader: its iterator, the expiry
+// and the earliest time of the shard's next call (at least minCallGap after
+// this one started, and no faster than maxBytesPerSec).
+func (g *groupReader) settle(ctx context.Context, f fetch) {
+	id := f.shard.ShardID
+	m := g.metrics.shard(id)
+	m.throttles.Inc(ctx, f.throttled)
+	if f.expired {
+		m.expired.Inc(ctx, 1)
+	}
+	if !f.started.IsZero() {
+		bytes := 0
+		if f.out != nil {
+			for _, r := range f.out.Records {
+				bytes += len(r.Data)
+			}
+		}
+		g.nextCall[id] = f.started.Add(max(minCallGap, time.Duration(float64(bytes)/maxBytesPerSec*float64(time.Second))))
+	}
+	switch {
+	case f.err != nil:
+		delete(g.iters, id)
+	case f.newIter:
+		g.iters[id] = f.iter
+	}
+}
+
+// claimBatch claims and emits the records of one fetch, in order.
+func (g *groupReader) claimBatch(ctx context.Context, rt *sdf.LockRTracker, f fetch, stopAt int64, emit func(beam.EventTime, Record)) (shardResult, error) {
+	var res shardResult
+	s, out := f.shard, f.out
 	now := time.Now()
 	m := g.metrics.shard(s.ShardID)
 	m.calls.Inc(ctx, 1)
@@ -176,7 +289,7 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 			break
 		}
 		bytes += len(r.Data)
-		for _, u := range deaggregate(r.Data, aws.ToString(r.PartitionKey)) {
+		for _, u := range g.userRecords(r) {
 			pos := Position{Sequence: aws.ToString(r.SequenceNumber), SubSequence: u.sub}
 			if !last.IsZero() && !pos.After(last) {
 				continue // already read: a resume inside an aggregate re-reads it
@@ -201,7 +314,6 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 	}
 	m.records.Inc(ctx, int64(res.records))
 	m.bytes.Inc(ctx, int64(bytes))
-	g.nextCall[s.ShardID] = now.Add(max(minCallGap, time.Duration(float64(bytes)/maxBytesPerSec*float64(time.Second))))
 
 	switch {
 	case res.stopped:
@@ -233,37 +345,19 @@ func (g *groupReader) readShard(ctx context.Context, rt *sdf.LockRTracker, s Sha
 	return res, nil
 }
 
-// getRecords calls GetRecords with a cached or fresh iterator, replacing an
-// expired one once.
-func (g *groupReader) getRecords(ctx context.Context, s ShardState) (*kinesis.GetRecordsOutput, error) {
-	for attempt := 0; ; attempt++ {
-		it, err := g.iterator(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		out, err := g.client.GetRecords(ctx, &kinesis.GetRecordsInput{
-			ShardIterator: aws.String(it),
-			Limit:         aws.Int32(g.cfg.MaxRecordsPerCall),
-		}, countThrottles(g.metrics.shard(s.ShardID).throttles))
-		var expired *types.ExpiredIteratorException
-		if errors.As(err, &expired) && attempt == 0 {
-			delete(g.iters, s.ShardID)
-			g.metrics.shard(s.ShardID).expired.Inc(ctx, 1)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("kinesisio: GetRecords on stream %s shard %s: %w", g.cfg.Stream, s.ShardID, err)
-		}
-		return out, nil
+// userRecords de-aggregates r; a plain record reuses the reader's one-element
+// buffer rather than allocating a slice per record.
+func (g *groupReader) userRecords(r types.Record) []userRecord {
+	if recs, err := parseAggregate(r.Data); err == nil {
+		return recs
 	}
+	g.plain[0] = userRecord{data: r.Data, partitionKey: aws.ToString(r.PartitionKey), sub: -1}
+	return g.plain[:]
 }
 
-// iterator returns a cached iterator that continues after s.Last, or asks
-// for a new one positioned from s.Last or the shard's start position.
-func (g *groupReader) iterator(ctx context.Context, s ShardState) (string, error) {
-	if c, ok := g.iters[s.ShardID]; ok && c.after == s.Last && time.Since(c.fetched) < shardIteratorTTL {
-		return c.iterator, nil
-	}
+// newIterator asks for an iterator positioned after s.Last, or at the
+// shard's start position when nothing was read yet.
+func (g *groupReader) newIterator(ctx context.Context, s ShardState, throttled *int64) (iterState, error) {
 	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(g.cfg.Stream), ShardId: aws.String(s.ShardID)}
 	switch {
 	case !s.Last.IsZero() && s.Last.SubSequence != -1:
@@ -282,26 +376,26 @@ func (g *groupReader) iterator(ctx context.Context, s ShardState) (string, error
 	default:
 		in.ShardIteratorType = types.ShardIteratorTypeTrimHorizon
 	}
-	out, err := g.client.GetShardIterator(ctx, in, countThrottles(g.metrics.shard(s.ShardID).throttles))
+	out, err := g.client.GetShardIterator(ctx, in, countThrottles(throttled))
 	if err != nil {
-		return "", fmt.Errorf("kinesisio: GetShardIterator on stream %s shard %s (%s): %w", g.cfg.Stream, s.ShardID, in.ShardIteratorType, err)
+		return iterState{}, fmt.Errorf("kinesisio: GetShardIterator on stream %s shard %s (%s): %w", g.cfg.Stream, s.ShardID, in.ShardIteratorType, err)
 	}
-	g.iters[s.ShardID] = iterState{iterator: aws.ToString(out.ShardIterator), after: s.Last, fetched: time.Now()}
-	return aws.ToString(out.ShardIterator), nil
+	return iterState{iterator: aws.ToString(out.ShardIterator), after: s.Last, fetched: time.Now()}, nil
 }
 
 // countThrottles is a per-call option that counts every throttled attempt
-// of the call in c. The SDK's retryer retries throttles itself (see
+// of the call in *n. The SDK's retryer retries throttles itself (see
 // newClient), so the error the reader finally sees tells nothing of the
-// attempts before it; this middleware sits inside the retry loop.
-func countThrottles(c beam.Counter) func(*kinesis.Options) {
+// attempts before it; this middleware sits inside the retry loop. The
+// attempts of one call run one after another, so *n needs no lock.
+func countThrottles(n *int64) func(*kinesis.Options) {
 	mw := middleware.FinalizeMiddlewareFunc("kinesisio.countThrottles",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 			out, md, err := next.HandleFinalize(ctx, in)
 			var pt *types.ProvisionedThroughputExceededException
 			var le *types.LimitExceededException
 			if errors.As(err, &pt) || errors.As(err, &le) {
-				c.Inc(ctx, 1)
+				*n++
 			}
 			return out, md, err
 		})
