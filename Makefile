@@ -74,12 +74,18 @@ spark-down:
 # (testing/e2e, tags flink/spark). Each target starts a job server of its own under
 # .stack/<runner>-test (JOBSERVER_STACK_DIR), so it neither uses nor stops one started
 # with flink-up/spark-up, and stops it afterwards whatever the test's outcome.
-.PHONY: test-flink test-spark
+.PHONY: test-flink test-flink-ci test-spark
 RUNNER_TEST_FLAGS ?= -count=1 -v -timeout 20m
+FLINK_ORDERS ?= 300
 test-flink: stack-deps
 	JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh start
-	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test $(GO) test -tags flink -run TestFlink $(RUNNER_TEST_FLAGS) ./testing/e2e/ || rc=$$?; \
+	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test $(GO) test -tags flink -run TestFlink $(RUNNER_TEST_FLAGS) ./testing/e2e/ -args -flink.orders=$(FLINK_ORDERS) || rc=$$?; \
 	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh stop; exit $$rc
+
+# The Flink end-to-end test with 100 orders, run by make test (≈2 min, mostly the
+# watermark's wall-clock idle advancement closing the last windows).
+test-flink-ci:
+	$(MAKE) test-flink FLINK_ORDERS=100
 
 test-spark: stack-deps
 	JOBSERVER_STACK_DIR=$(STACK_DIR)/spark-test bash runners/spark/jobserver.sh start
@@ -91,12 +97,14 @@ demo: stack-deps
 	bash testing/stack/demo.sh
 
 # Unit, integration (local AWS stack, started by the tests themselves) and
-# end-to-end tests. Runner tests on Flink/Spark: make test-flink / test-spark.
+# end-to-end tests, the Flink one with fewer events (test-flink-ci). Full runner
+# tests on Flink/Spark: make test-flink / test-spark.
 GOTEST_FLAGS ?= -timeout 20m
 test: stack-deps py-deps
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/testing/e2e$$')
 	$(MAKE) test-e2e
+	$(MAKE) test-flink-ci
 	$(MAKE) test-prism-load
 	$(MAKE) test-browser
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_SHORT)
