@@ -15,7 +15,8 @@ import (
 )
 
 func init() {
-	register.DoFn2x1[context.Context, beam.X, error](&conditionalPutFn{})
+	register.DoFn3x1[context.Context, beam.X, func(beam.X), error](&conditionalPutFn{})
+	register.Emitter1[beam.X]()
 }
 
 // flushAt is how many conditional puts a bundle buffers before sending them
@@ -33,10 +34,12 @@ const (
 // attribute_not_exists(pk) OR pane <= :pane. Older panes are skipped and
 // counted (dynamodbio/skipped_older_pane). T must marshal to an item with the
 // key and a numeric pane attribute (names: WithKeyAttribute,
-// WithPaneAttribute). See the package doc for the table layout.
-func UpsertVersioned(s beam.Scope, col beam.PCollection, table string, opts ...Option) {
+// WithPaneAttribute). See the package doc for the table layout. It returns
+// the rows once their puts are done (applied or skipped): a stage reading it
+// sees its watermark pass a window only after the window's items are written.
+func UpsertVersioned(s beam.Scope, col beam.PCollection, table string, opts ...Option) beam.PCollection {
 	s = s.Scope("dynamodbio.UpsertVersioned")
-	beam.ParDo0(s, &conditionalPutFn{Cfg: newConfig(table, "pk", opts), Kind: condVersioned}, col)
+	return beam.ParDo(s, &conditionalPutFn{Cfg: newConfig(table, "pk", opts), Kind: condVersioned}, col)
 }
 
 // UpsertForward writes order status items (PCollection<T>) into table so that
@@ -44,10 +47,11 @@ func UpsertVersioned(s beam.Scope, col beam.PCollection, table string, opts ...O
 // is absent, has a lower rank, or has the same rank and an earlier event time.
 // Refused puts are counted (dynamodbio/skipped_not_forward). T must marshal to
 // an item with the key, a numeric rank and (unless disabled) a numeric event
-// time attribute. See the package doc for the table layout.
-func UpsertForward(s beam.Scope, col beam.PCollection, table string, opts ...Option) {
+// time attribute. See the package doc for the table layout. It returns the
+// rows once their puts are done, as UpsertVersioned does.
+func UpsertForward(s beam.Scope, col beam.PCollection, table string, opts ...Option) beam.PCollection {
 	s = s.Scope("dynamodbio.UpsertForward")
-	beam.ParDo0(s, &conditionalPutFn{Cfg: newConfig(table, "order_id", opts), Kind: condForward}, col)
+	return beam.ParDo(s, &conditionalPutFn{Cfg: newConfig(table, "order_id", opts), Kind: condForward}, col)
 }
 
 // conditionalPutFn puts items one by one with a condition expression;
@@ -97,7 +101,9 @@ func (f *conditionalPutFn) Setup(ctx context.Context) error {
 	return nil
 }
 
-func (f *conditionalPutFn) ProcessElement(ctx context.Context, row beam.X) error {
+// ProcessElement buffers the put and passes the row on; the bundle, and with
+// it the row, commits only after FinishBundle has sent the puts.
+func (f *conditionalPutFn) ProcessElement(ctx context.Context, row beam.X, emit func(beam.X)) error {
 	item, err := attributevalue.MarshalMap(row)
 	if err != nil {
 		return fmt.Errorf("dynamodbio: marshal item for %s: %w", f.Cfg.Table, err)
@@ -108,6 +114,7 @@ func (f *conditionalPutFn) ProcessElement(ctx context.Context, row beam.X) error
 		}
 	}
 	f.pending = append(f.pending, item)
+	emit(row)
 	if len(f.pending) >= flushAt {
 		return f.flush(ctx)
 	}
