@@ -121,7 +121,11 @@ func (f *conditionalPutFn) ProcessElement(ctx context.Context, row beam.X, emit 
 	return nil
 }
 
-func (f *conditionalPutFn) FinishBundle(ctx context.Context) error { return f.flush(ctx) }
+// FinishBundle sends the remaining puts. Beam requires the emitter of
+// ProcessElement here too; the rows were emitted already.
+func (f *conditionalPutFn) FinishBundle(ctx context.Context, _ func(beam.X)) error {
+	return f.flush(ctx)
+}
 
 // flush sends the pending puts with at most Concurrency in flight. Puts of
 // the same key may race; the condition makes the outcome order-independent.
