@@ -6,6 +6,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/transforms/enrich"
@@ -19,6 +20,21 @@ type Sinks struct {
 	KPITable    string // DynamoDB window KPI table
 	StatusTable string // DynamoDB order status table; empty skips it
 	KMSKeyID    string // SSE-KMS key; empty means SSE-S3
+	// ArchiveWindow cuts the events and order-fact archives into event-time
+	// windows; zero means one hour.
+	ArchiveWindow time.Duration
+	// FinalUntil drops the outputs of windows ending at or before it: a
+	// previous run wrote them in full (the committed watermark of the
+	// checkpoint table). Zero drops nothing.
+	FinalUntil time.Time
+}
+
+// archiveWindow is ArchiveWindow with its default.
+func (k Sinks) archiveWindow() time.Duration {
+	if k.ArchiveWindow > 0 {
+		return k.ArchiveWindow
+	}
+	return time.Hour
 }
 
 // Table names under the bucket prefix (Athena DDL in io/s3parquet/ddl).
@@ -37,32 +53,45 @@ const KPITableName = EventTypeCountsTableName
 
 // WriteAWS writes every output: Parquet tables and dead letters (JSON Lines)
 // to S3, pane-versioned KPI items and forward-only order statuses to DynamoDB.
-func WriteAWS(s beam.Scope, out Outputs, k Sinks) {
+// It returns the sinks' outputs, whose watermark passes a window only once it
+// is written (for checkpoint.Commit).
+func WriteAWS(s beam.Scope, out Outputs, k Sinks) []beam.PCollection {
 	s = s.Scope("delivery.WriteAWS")
 	opts := []s3parquet.Option{s3parquet.WithPrefix(k.Prefix)}
 	if k.KMSKeyID != "" {
 		opts = append(opts, s3parquet.WithKMSKey(k.KMSKeyID))
 	}
+	// A restarted run replays records from before FinalUntil only to rebuild
+	// state; what it computes for windows ending by then is partial.
+	final := func(col beam.PCollection) beam.PCollection {
+		if k.FinalUntil.IsZero() {
+			return col
+		}
+		return checkpoint.DropFinal(s, col, k.FinalUntil)
+	}
 	// Archives are cut into hourly event-time windows: one object set per hour
 	// (and pane and shard), named deterministically, instead of one growing
 	// global-window file.
-	hourly := func(col beam.PCollection) beam.PCollection {
-		return beam.WindowInto(s, window.NewFixedWindows(time.Hour), col)
+	archive := func(col beam.PCollection) beam.PCollection {
+		return final(beam.WindowInto(s, window.NewFixedWindows(k.archiveWindow()), col))
 	}
-	s3parquet.Write(s, k.Bucket, EventsTableName, hourly(enrich.ArchiveRows(s, out.Enriched)), opts...)
-	s3parquet.Write(s, k.Bucket, EventTypeCountsTableName, out.EventTypeCounts, opts...)
-	s3parquet.Write(s, k.Bucket, RestaurantKPIsTableName, out.RestaurantKPIs, opts...)
-	s3parquet.Write(s, k.Bucket, ZoneKPIsTableName, out.ZoneKPIs, opts...)
-	s3parquet.Write(s, k.Bucket, OrderFactsTableName, hourly(out.OrderFacts), opts...)
-	// Dead letters in one-minute windows: in the global window they would
-	// only be written when a bounded run ends, never in a streaming job.
-	s3parquet.WriteJSONLines(s, k.Bucket, DeadLetterTableName,
-		beam.WindowInto(s, window.NewFixedWindows(time.Minute), out.DeadLetters), opts...)
-
-	dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, out.EventTypeCounts), k.KPITable)
-	dynamodbio.UpsertVersioned(s, kpi.RestaurantItems(s, out.RestaurantKPIs), k.KPITable)
-	dynamodbio.UpsertVersioned(s, kpi.ZoneItems(s, out.ZoneKPIs), k.KPITable)
+	eventTypes, restaurants, zones := final(out.EventTypeCounts), final(out.RestaurantKPIs), final(out.ZoneKPIs)
+	written := []beam.PCollection{
+		s3parquet.Write(s, k.Bucket, EventsTableName, archive(enrich.ArchiveRows(s, out.Enriched)), opts...),
+		s3parquet.Write(s, k.Bucket, EventTypeCountsTableName, eventTypes, opts...),
+		s3parquet.Write(s, k.Bucket, RestaurantKPIsTableName, restaurants, opts...),
+		s3parquet.Write(s, k.Bucket, ZoneKPIsTableName, zones, opts...),
+		s3parquet.Write(s, k.Bucket, OrderFactsTableName, archive(out.OrderFacts), opts...),
+		// Dead letters in one-minute windows: in the global window they would
+		// only be written when a bounded run ends, never in a streaming job.
+		s3parquet.WriteJSONLines(s, k.Bucket, DeadLetterTableName,
+			final(beam.WindowInto(s, window.NewFixedWindows(time.Minute), out.DeadLetters)), opts...),
+		dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, eventTypes), k.KPITable),
+		dynamodbio.UpsertVersioned(s, kpi.RestaurantItems(s, restaurants), k.KPITable),
+		dynamodbio.UpsertVersioned(s, kpi.ZoneItems(s, zones), k.KPITable),
+	}
 	if k.StatusTable != "" {
-		dynamodbio.UpsertForward(s, out.Statuses, k.StatusTable)
+		written = append(written, dynamodbio.UpsertForward(s, out.Statuses, k.StatusTable))
 	}
+	return written
 }
