@@ -60,7 +60,7 @@ test-kpi-flink: stack-deps
 	  bash runners/flink/jobserver.sh start; started=1; \
 	fi; \
 	trap 'if [[ $$started == 1 ]]; then bash runners/flink/jobserver.sh stop; fi' EXIT; \
-	flink="-runner=flink -endpoint=$$(cat .stack/flink/endpoint) -environment_type=LOOPBACK"; \
+	flink="-runner=flink -endpoint=$$(cat .stack/flink/endpoint) -environment_type=LOOPBACK -experiments=shutdown_idle_sources"; \
 	$(GO) test -count=1 -v -run 'Lateness|LatePanes' ./transforms/kpi -args $$flink; \
 	$(GO) test -count=1 -v -tags flink ./testing/panesink -args $$flink
 

@@ -26,6 +26,9 @@
  *    ends the input of the unbounded SDF stage, and that stage drains its resume timers in a
  *    busy loop that never checkpoints (measured: no checkpoint completed, the task manager
  *    missed heartbeats, the job restarted and the first windows never reached the sinks).
+ *    As with Beam's own setting, a streaming job then never finishes by itself: one whose
+ *    sources do end (a test) opts out with the experiment shutdown_idle_sources, which a Go
+ *    client can send (--experiments).
  */
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -161,6 +164,8 @@ public final class LoopbackJobServer extends JobServerDriver {
     private static final String FINISH_BUNDLE =
         "beam:option:finish_bundle_before_checkpointing:v1";
     private static final String SHUTDOWN_SOURCES = "beam:option:shutdown_sources_after_idle_ms:v1";
+    private static final String EXPERIMENTS = "beam:option:experiments:v1";
+    private static final String OPT_OUT = "shutdown_idle_sources";
     private final JobInvoker delegate;
     private final boolean keepSources;
     private final Method invoke;
@@ -192,7 +197,7 @@ public final class LoopbackJobServer extends JobServerDriver {
       if (!with.containsFields(FINISH_BUNDLE)) {
         with.putFields(FINISH_BUNDLE, Value.newBuilder().setBoolValue(true).build());
       }
-      if (keepSources && !with.containsFields(SHUTDOWN_SOURCES)) {
+      if (keepSources && !with.containsFields(SHUTDOWN_SOURCES) && !experiment(options, OPT_OUT)) {
         with.putFields(
             SHUTDOWN_SOURCES,
             Value.newBuilder().setStringValue(Long.toString(Long.MAX_VALUE)).build());
@@ -204,6 +209,19 @@ public final class LoopbackJobServer extends JobServerDriver {
         throw new IOException("invoking " + delegate.getClass().getSimpleName(), e);
       }
     }
+  }
+
+  private static boolean experiment(Struct options, String name) {
+    Value v = options.getFieldsOrDefault(FlinkDefaultsInvoker.EXPERIMENTS, null);
+    if (v == null || !v.hasListValue()) {
+      return false;
+    }
+    for (Value e : v.getListValue().getValuesList()) {
+      if (e.getStringValue().equals(name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Builds gRPC servers like ServerFactory.createDefault(), but bound to loopback only. */

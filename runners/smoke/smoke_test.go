@@ -74,6 +74,9 @@ func runOn(t *testing.T, runner string, p *beam.Pipeline) {
 		"endpoint":         endpoint,
 		"environment_type": "LOOPBACK",
 		"job_name":         strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")),
+		// These jobs end when their sources do: runners/jvm/LoopbackJobServer.java
+		// keeps Flink sources running unless asked to shut them down.
+		"experiments": "shutdown_idle_sources",
 	} {
 		if err := flag.Set(name, value); err != nil {
 			t.Fatalf("setting --%s: %v", name, err)
