@@ -29,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
@@ -55,12 +56,16 @@ var (
 	dedupFor    = flag.Duration("dedup-horizon", delivery.DefaultOptions().DedupHorizon, "transforms: how long (event time) an event_id is remembered for dedup")
 	orderTTL    = flag.Duration("order-horizon", delivery.DefaultOptions().OrderHorizon, "transforms: event time after which an unfinished order expires")
 	// Sinks.
-	bucket      = flag.String("bucket", "", "sinks: S3 bucket for the Parquet tables (required)")
-	prefix      = flag.String("prefix", "deliverypipe", "sinks: key prefix in the bucket")
-	kpiTable    = flag.String("kpi-table", "", "sinks: DynamoDB table for window KPIs (required)")
-	statusTable = flag.String("status-table", "", "sinks: DynamoDB order-status table (optional)")
-	kmsKey      = flag.String("kms-key", "", "sinks: KMS key id for SSE-KMS (default SSE-S3)")
-	create      = flag.Bool("create-missing", false, "sinks: create the bucket and the KPI table if missing (development stacks)")
+	bucket       = flag.String("bucket", "", "sinks: S3 bucket for the Parquet tables (required)")
+	prefix       = flag.String("prefix", "deliverypipe", "sinks: key prefix in the bucket")
+	kpiTable     = flag.String("kpi-table", "", "sinks: DynamoDB table for window KPIs (required)")
+	statusTable  = flag.String("status-table", "", "sinks: DynamoDB order-status table (optional)")
+	kmsKey       = flag.String("kms-key", "", "sinks: KMS key id for SSE-KMS (default SSE-S3)")
+	archiveEvery = flag.Duration("archive-window", time.Hour, "sinks: event-time window of the events and order-fact archives")
+	create       = flag.Bool("create-missing", false, "sinks: create the bucket, the KPI table and the checkpoint table if missing (development stacks)")
+	// Checkpoints.
+	checkpointTable   = flag.String("checkpoint-table", "", "checkpoints: DynamoDB table of per-shard checkpoints; a run resumes from it and keeps it current (optional)")
+	ignoreCheckpoints = flag.Bool("ignore-checkpoints", false, "checkpoints: start from --start-position and rewrite every output, ignoring what the checkpoint table holds (it is still written)")
 	// Operations.
 	logFormat   = flag.String("log-format", "text", "ops: log format, text or json")
 	insecureTLS = flag.Bool(awsconf.FlagName, false, "ops: "+awsconf.FlagUsage)
@@ -90,7 +95,8 @@ func run(ctx context.Context) error {
 		}
 	}
 	opts, readOpts := fromFlags()
-	if err := validate(opts, readOpts); err != nil {
+	err := validate(opts, readOpts)
+	if err != nil {
 		return err
 	}
 
@@ -102,6 +108,14 @@ func run(ctx context.Context) error {
 		if err := awsconf.SetInsecureEnv(*insecureTLS); err != nil {
 			return err
 		}
+	}
+
+	var resume checkpoint.Resume
+	if *checkpointTable != "" && !*ignoreCheckpoints && !isDotRunner() {
+		if resume, err = loadCheckpoints(ctx); err != nil {
+			return err
+		}
+		readOpts = append(readOpts, kinesisio.WithCheckpoint(resume.Positions))
 	}
 
 	p, s := beam.NewPipelineWithRoot()
@@ -117,7 +131,14 @@ func run(ctx context.Context) error {
 		defer reportProgress(ctx, *progressEvery)()
 	}
 	out := delivery.Build(s, raw, opts)
-	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, StatusTable: *statusTable, KMSKeyID: *kmsKey})
+	sinks := delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, StatusTable: *statusTable, KMSKeyID: *kmsKey, ArchiveWindow: *archiveEvery}
+	if resume.FinalUntil > 0 {
+		sinks.FinalUntil = time.UnixMilli(resume.FinalUntil)
+	}
+	written := delivery.WriteAWS(s, out, sinks)
+	if *checkpointTable != "" {
+		delivery.Checkpoint(s, records, written, opts, sinks, *checkpointTable, *stream)
+	}
 
 	slog.Info("running", "stream", *stream, "bounded", *bounded, "bucket", *bucket, "kpi_table", *kpiTable,
 		"window", opts.WindowSize.String(), "period", opts.WindowPeriod.String(), "on_time_only", opts.OnTimeOnly)
@@ -209,6 +230,11 @@ func checkResources(ctx context.Context) error {
 		if err := dynamodbio.EnsureKPITable(ctx, ddb, *kpiTable); err != nil {
 			return fmt.Errorf("--kpi-table: %w", err)
 		}
+		if *checkpointTable != "" {
+			if err := checkpoint.NewTable(ddb, *checkpointTable).Ensure(ctx); err != nil {
+				return fmt.Errorf("--checkpoint-table: %w", err)
+			}
+		}
 		if *statusTable != "" {
 			if err := dynamodbio.EnsureStatusTable(ctx, ddb, *statusTable); err != nil {
 				return fmt.Errorf("--status-table: %w", err)
@@ -223,6 +249,31 @@ func checkResources(ctx context.Context) error {
 		return fmt.Errorf("--kpi-table=%s: table not reachable (create it, or pass --create-missing on a development stack): %w", *kpiTable, err)
 	}
 	return nil
+}
+
+// loadCheckpoints reads the checkpoint table: where each shard resumes and
+// until when outputs are final.
+func loadCheckpoints(ctx context.Context) (checkpoint.Resume, error) {
+	ctx, cancel := context.WithTimeout(ctx, resourceCheckTimeout)
+	defer cancel()
+	cfg, err := awsconf.Load(ctx, awsconf.WithInsecureSkipTLSVerify(*insecureTLS))
+	if err != nil {
+		return checkpoint.Resume{}, err
+	}
+	entries, err := checkpoint.NewTable(dynamodb.NewFromConfig(cfg), *checkpointTable).Load(ctx, *stream)
+	if err != nil {
+		return checkpoint.Resume{}, fmt.Errorf("--checkpoint-table=%s: %w (pass --ignore-checkpoints to start without it)", *checkpointTable, err)
+	}
+	r := checkpoint.ResumeFrom(entries)
+	switch {
+	case len(entries) == 0:
+		slog.Info("no checkpoints yet", "table", *checkpointTable, "stream", *stream)
+	case r.FinalUntil == checkpoint.FinalWatermark:
+		slog.Info("resuming after a run that ended: every output is final", "shards", len(entries))
+	default:
+		slog.Info("resuming from checkpoints", "shards", len(entries), "final_until", time.UnixMilli(r.FinalUntil).UTC().Format(time.RFC3339))
+	}
+	return r, nil
 }
 
 // applyPreset sets the runner flags of --preset that were not given

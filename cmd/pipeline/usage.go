@@ -14,6 +14,7 @@ var helpGroups = []struct{ title, prefix string }{
 	{"Source (Kinesis)", "source: "},
 	{"Transforms", "transforms: "},
 	{"Sinks (S3, DynamoDB)", "sinks: "},
+	{"Checkpoints (DynamoDB)", "checkpoints: "},
 	{"Operations", "ops: "},
 }
 
