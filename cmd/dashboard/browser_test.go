@@ -21,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/chromedp/chromedp"
 
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
@@ -43,6 +44,7 @@ type fixture struct {
 	dlqObjects  map[string]int // key → lines
 	windowMs    int64
 	restaurants map[string]bool
+	checkpoints []checkpoint.Entry // written through the checkpoint stage's own table code
 }
 
 func newFixture() fixture {
@@ -79,6 +81,11 @@ func newFixture() fixture {
 	add("restaurant#r-fast", f.latest-minute, 50, 90, 90, 90, 5000) // overlapping window: excluded from the hour
 	f.statuses = map[string]int{"delivered": 5, "picked_up": 2, "order_created": 3}
 	f.dlqObjects = map[string]int{"deliverypipe/dlq/dt=2024-03-10/hour=12/a.jsonl": 3, "deliverypipe/dlq/dt=2024-03-10/hour=11/b.jsonl": 4}
+	for i, lag := range []int64{12_300, 67_800, 4_100} {
+		f.checkpoints = append(f.checkpoints, checkpoint.Entry{Stream: "orders", ShardID: fmt.Sprintf("shardId-%012d", i),
+			Sequence: fmt.Sprintf("4959%020d", 1000*i+7), SubSequence: -1, WatermarkMillis: f.latest - lag,
+			UpdatedMillis: f.latest, LagMillis: lag})
+	}
 	return f
 }
 
@@ -134,13 +141,27 @@ func (f fixture) want() map[string]string {
 	}
 	w["dlq.records"] = fmt.Sprint(lines)
 	w["dlq.objects"] = fmt.Sprint(len(f.dlqObjects))
-	w["health.max_lag"] = "n/a" // no checkpoint table
+	maxLag := int64(0)
+	for _, e := range f.checkpoints {
+		w["lag."+e.ShardID] = fmt.Sprintf("%.1f s", float64(e.LagMillis)/1000)
+		maxLag = max(maxLag, e.LagMillis)
+	}
+	w["health.max_lag"] = fmt.Sprintf("%.1f s", float64(maxLag)/1000)
 	w["health.last_window"] = time.UnixMilli(f.latest).UTC().Format("15:04") + "–" + time.UnixMilli(f.latest+f.windowMs).UTC().Format("15:04")
 	return w
 }
 
-func (f fixture) write(t *testing.T, ctx context.Context, ddb *dynamodb.Client, s3c *s3.Client, kpiTable, statusTable, bucket string) {
+func (f fixture) write(t *testing.T, ctx context.Context, ddb *dynamodb.Client, s3c *s3.Client, kpiTable, statusTable, checkpointTable, bucket string) {
 	t.Helper()
+	cp := checkpoint.NewTable(ddb, checkpointTable)
+	if err := cp.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range f.checkpoints {
+		if ok, err := cp.Commit(ctx, e); err != nil || !ok {
+			t.Fatalf("checkpoint %s: applied=%v, %v", e.ShardID, ok, err)
+		}
+	}
 	if err := dynamodbio.EnsureKPITable(ctx, ddb, kpiTable); err != nil {
 		t.Fatal(err)
 	}
@@ -199,11 +220,12 @@ func TestBrowserDashboard(t *testing.T) {
 	ddb, s3c := dynamodb.NewFromConfig(cfg), s3.NewFromConfig(cfg)
 	suffix := fmt.Sprint(time.Now().UnixNano() % 1e9)
 	kpiTable, statusTable, bucket := "dash-kpis-"+suffix, "dash-status-"+suffix, "dash-lake-"+suffix
+	checkpointTable := "dash-cp-" + suffix
 	f := newFixture()
-	f.write(t, ctx, ddb, s3c, kpiTable, statusTable, bucket)
+	f.write(t, ctx, ddb, s3c, kpiTable, statusTable, checkpointTable, bucket)
 
 	r := &reader{ddb: ddb, s3: s3c, now: time.Now, lineCache: map[string]int64{}, src: Sources{
-		KPITable: kpiTable, StatusTable: statusTable, DLQBucket: bucket, DLQPrefix: "deliverypipe/dlq/",
+		KPITable: kpiTable, StatusTable: statusTable, CheckpointTable: checkpointTable, DLQBucket: bucket, DLQPrefix: "deliverypipe/dlq/",
 		Horizon: time.Hour, SlowestN: 10, StatusScanLimit: 4,
 	}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
