@@ -11,7 +11,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/deliverypipe/deliverypipe/transforms/dedup"
 	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
@@ -29,7 +28,8 @@ type Options struct {
 	// MaxSkew is how far in the future an event time may be before it is
 	// dead-lettered; zero keeps parse's default.
 	MaxSkew time.Duration
-	// DedupHorizon is how long (event time) an event_id is remembered.
+	// DedupHorizon is how long (event time) after its order's latest event
+	// an event_id is remembered.
 	DedupHorizon time.Duration
 	// RestaurantsURI and DriversURI are the dimension CSVs (path or
 	// s3://bucket/key); empty means no dimensions (ids flagged unknown).
@@ -86,30 +86,28 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 		popts = append(popts, parse.WithMaxSkew(o.MaxSkew))
 	}
 	valid, dead := parse.Parse(s, raw, popts...)
-	events := dedup.Dedup(s, parse.WithEventTime(s, valid), dedup.WithHorizon(o.DedupHorizon))
+	// Dedup and the order join share one stateful stage keyed by buckets of
+	// orders (event ids belong to orders): docs/benchmarks.md has why.
+	events, facts := lifecycle.Track(s, parse.WithEventTime(s, valid),
+		lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon))
 	var eopts []enrich.Option
 	if o.S3PathStyle {
 		eopts = append(eopts, enrich.WithS3PathStyle())
 	}
 	enriched := enrich.Enrich(s, events, o.RestaurantsURI, o.DriversURI, eopts...)
-	facts := lifecycle.Join(s, events, lifecycle.WithHorizon(o.OrderHorizon))
 
-	var wopts []kpi.WindowOption
+	w := kpi.Windows{Size: o.WindowSize, Period: o.WindowPeriod, AllowedLateness: o.AllowedLateness}
 	if o.OnTimeOnly {
-		wopts = append(wopts, kpi.OnTimeOnly())
+		w.Options = append(w.Options, kpi.OnTimeOnly())
 	}
-	window := func(col beam.PCollection) beam.PCollection {
-		return kpi.SlidingWindows(s, col, o.WindowSize, o.WindowPeriod, o.AllowedLateness, wopts...)
-	}
-	wEvents := window(events)
-	wDeliveries := window(lifecycle.Deliveries(s, facts))
+	deliveries := lifecycle.Deliveries(s, facts)
 	return Outputs{
 		Enriched:        enriched,
 		DeadLetters:     dead,
 		OrderFacts:      facts,
 		Statuses:        lifecycle.Statuses(s, events),
-		EventTypeCounts: kpi.EventTypeCounts(s, wEvents),
-		RestaurantKPIs:  kpi.RestaurantKPIs(s, wEvents, wDeliveries),
-		ZoneKPIs:        kpi.ZoneKPIs(s, window(enriched), wDeliveries),
+		EventTypeCounts: kpi.EventTypeCounts(s, events, w),
+		RestaurantKPIs:  kpi.RestaurantKPIs(s, events, deliveries, w),
+		ZoneKPIs:        kpi.ZoneKPIs(s, enriched, deliveries, w),
 	}
 }

@@ -27,7 +27,10 @@ func init() {
 // event_id is still recognised.
 const DefaultHorizon = time.Hour
 
-var duplicates = beam.NewCounter("dedup", "duplicates")
+// Duplicates counts the events dropped as repeats, here and wherever else
+// the pipeline deduplicates (lifecycle.Track): one counter for the
+// read = valid + dead-lettered + duplicates balance.
+var Duplicates = beam.NewCounter("dedup", "duplicates")
 
 // Option configures Dedup.
 type Option func(*dedupFn)
@@ -88,7 +91,7 @@ func (f *dedupFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp stat
 		return fmt.Errorf("dedup: read state of event_id %q: %w", id, err)
 	}
 	if seen {
-		duplicates.Inc(ctx, 1)
+		Duplicates.Inc(ctx, 1)
 		return nil
 	}
 	if err := f.Seen.Add(sp, true); err != nil {

@@ -1,10 +1,15 @@
-// Package lifecycle joins the events of each order into one OrderFact.
+// Package lifecycle deduplicates order events and joins the events of each
+// order into one OrderFact, in one stateful stage.
 package lifecycle
 
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
+	"math"
 	"reflect"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -13,25 +18,37 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/timers"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
+	"github.com/deliverypipe/deliverypipe/transforms/dedup"
 	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
 
 func init() {
-	register.DoFn7x1[context.Context, beam.EventTime, state.Provider, timers.Provider, string, event.Event, func(OrderFact), error](&joinFn{})
-	register.Function1x2(orderKey)
+	register.DoFn7x1[context.Context, state.Provider, timers.Provider, string, batch, func(beam.EventTime, event.Event), func(beam.EventTime, OrderFact), error](&trackFn{})
+	register.Emitter2[beam.EventTime, event.Event]()
+	register.Emitter2[beam.EventTime, OrderFact]()
 	register.Function2x0(toDelivery)
-	register.Emitter1[OrderFact]()
 	register.Emitter1[kpi.Delivery]()
 	beam.RegisterType(reflect.TypeFor[OrderFact]())
-	beam.RegisterType(reflect.TypeFor[orderState]())
+	beam.RegisterType(reflect.TypeFor[trackFn]())
 }
 
-// Defaults of Join's options.
+// Defaults of Track's options.
 const (
-	DefaultGrace   = time.Minute
-	DefaultHorizon = 2 * time.Hour
+	DefaultGrace        = time.Minute
+	DefaultHorizon      = 2 * time.Hour
+	DefaultDedupHorizon = time.Hour
+	DefaultBuckets      = 64
+)
+
+// Timer granularity: deadlines are rounded up to a tick, so that one timer
+// firing serves every order of a bucket due in the same tick instead of one
+// firing (one runner round) per order. Facts are emitted on the minute;
+// forgetting only frees memory, so it waits for a coarser tick.
+const (
+	emitTick   = int64(60_000)
+	forgetTick = int64(15 * 60_000)
 )
 
 var (
@@ -40,50 +57,81 @@ var (
 	afterCount   = beam.NewCounter("lifecycle", "after_emit")
 )
 
-// Option configures Join.
-type Option func(*joinFn)
+// Option configures Track.
+type Option func(*trackFn)
 
 // WithGrace sets how long, in event time after an order's delivered or
-// cancelled event, Join waits for stragglers before emitting (default 1 min).
-func WithGrace(d time.Duration) Option { return func(f *joinFn) { f.GraceMillis = d.Milliseconds() } }
+// cancelled event, Track waits for stragglers before emitting (default 1 min;
+// the emission waits for the next whole minute after that).
+func WithGrace(d time.Duration) Option { return func(f *trackFn) { f.GraceMillis = d.Milliseconds() } }
 
 // WithHorizon sets how long, in event time after an order's first event, it
 // may stay unfinished before it expires (default 2 h).
 func WithHorizon(d time.Duration) Option {
-	return func(f *joinFn) { f.HorizonMillis = d.Milliseconds() }
+	return func(f *trackFn) { f.HorizonMillis = d.Milliseconds() }
 }
 
-// Join joins the events of events (a PCollection<event.Event> in the global
-// window, timestamped with event time, deduplicated) per order_id and returns
-// a PCollection<OrderFact>:
-//   - when the watermark passes the delivered (or cancelled) time + grace, one
-//     fact with Complete=true, timestamped at that delivered/cancelled time;
-//     steps may arrive in any order and may be missing;
+// WithDedupHorizon sets how long, in event time after an order's latest
+// event, its event ids are still remembered (default 1 h; they are kept at
+// least until the order's horizon has passed too).
+func WithDedupHorizon(d time.Duration) Option {
+	return func(f *trackFn) { f.DedupMillis = d.Milliseconds() }
+}
+
+// WithBuckets sets how many state keys the orders are spread over (default
+// 64). Every key holds the state of all its orders in one cell, so a bundle
+// costs one state read and one write per key it touches, whatever the number
+// of events: fewer keys amortise better on runners where a state access is a
+// round trip (prism), more keys keep each cell small when many orders are
+// open at once and allow more parallelism. 0 keys the state by order_id.
+func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
+
+// Track deduplicates events (a PCollection<event.Event> in the global window,
+// timestamped with event time, see parse.WithEventTime) by event_id and joins
+// them per order_id. It returns the first event of every event_id
+// (PCollection<event.Event>, timestamped with event time) and a
+// PCollection<OrderFact>:
+//   - when the watermark passes the delivered (or cancelled) time + grace,
+//     rounded up to the minute, one fact with Complete=true, timestamped at
+//     that delivered/cancelled time; steps may arrive in any order and may
+//     be missing;
 //   - when the watermark passes the first event + horizon without a
 //     delivered or cancelled event, one fact with Complete=false, timestamped
 //     at the expiry (counter lifecycle.expired).
 //
-// Events of an order after its fact was emitted are counted
-// (lifecycle.after_emit) and dropped until the horizon has passed.
+// A repeated event_id is dropped (counter dedup.duplicates) as long as its
+// order is remembered: until the watermark passes the later of first event +
+// horizon and latest event + dedup horizon. Event ids belong to orders (a
+// repeat is a resent event), so remembering them in the order's state is
+// enough. Events of an order after its fact was emitted are passed on as
+// events but do not change the fact (counter lifecycle.after_emit).
 //
-// One bag-state cell holds the order's per-event parts (folded on read) and
-// one event-time timer serves grace and expiry, so each event costs one state
-// read, one append and one timer set (the round trips dominate on prism; a
-// value write would cost a clear and an append). The timer's
-// output timestamp holds the watermark at the delivered time during the
-// grace, so downstream event-time windows see the fact on time.
-func Join(s beam.Scope, events beam.PCollection, opts ...Option) beam.PCollection {
-	s = s.Scope("lifecycle.Join")
-	fn := &joinFn{
+// Cost: events are batched per bucket of orders within a bundle, and each
+// bucket is one state cell (all its open orders) with one event-time timer
+// set to its earliest deadline, re-armed when it fires. On prism, where each
+// state access is a round trip to the runner and each key and timer costs
+// runner bookkeeping, this replaces per-event state reads and writes (two
+// stateful stages, dedup by event_id and a join by order_id, measured at
+// 1.8k events/s together) by a few per bundle. The timer's output timestamp
+// holds the watermark at the earliest fact still to be emitted, so
+// downstream event-time windows see every fact on time. Only value state and
+// event-time timers are used, so it runs on Flink.
+func Track(s beam.Scope, events beam.PCollection, opts ...Option) (unique, facts beam.PCollection) {
+	s = s.Scope("lifecycle.Track")
+	fn := &trackFn{
 		GraceMillis:   DefaultGrace.Milliseconds(),
 		HorizonMillis: DefaultHorizon.Milliseconds(),
-		Order:         state.MakeBagState[orderState]("order"),
+		DedupMillis:   DefaultDedupHorizon.Milliseconds(),
+		Buckets:       DefaultBuckets,
+		Orders:        state.MakeValueState[bucketState]("orders"),
 		Fire:          timers.InEventTime("fire"),
 	}
 	for _, o := range opts {
 		o(fn)
 	}
-	return beam.ParDo(s, fn, beam.ParDo(s, orderKey, events))
+	batches := beam.ParDo(s, &batchFn{Buckets: fn.Buckets, MaxBuffered: maxBuffered}, events)
+	outs := beam.ParDoN(s, fn, batches)
+	return outs[0], outs[1]
 }
 
 // Deliveries turns facts (a PCollection<OrderFact>) into the kpi.Delivery
@@ -98,135 +146,198 @@ func toDelivery(f OrderFact, emit func(kpi.Delivery)) {
 	}
 }
 
-func orderKey(e event.Event) (string, event.Event) { return e.OrderID, e }
+// bucketKey is the state key of an order: its bucket, or the order id itself
+// when buckets is 0. FNV-1a is stable across processes, as keys must be.
+func bucketKey(orderID string, buckets int) string {
+	if buckets <= 0 {
+		return orderID
+	}
+	h := fnv.New32a()
+	h.Write([]byte(orderID))
+	return strconv.Itoa(int(h.Sum32() % uint32(buckets)))
+}
 
-// orderState is an order's state, or one part of it in the bag.
+// orderState is one open (or emitted, still remembered) order.
 type orderState struct {
 	Fact        OrderFact
-	FirstMillis int64 // earliest event time seen
+	FirstMillis int64    // earliest event time seen
+	LastMillis  int64    // latest event time seen
+	EventIDs    []string // ids of the events seen, for dedup
 	Emitted     bool
 }
 
-type joinFn struct {
-	GraceMillis, HorizonMillis int64
-	// Order is a bag of per-event parts folded on read: an event then costs
-	// one append (one state round trip) where a value write costs a clear
-	// and an append.
-	Order state.Bag[orderState]
-	Fire  timers.EventTime
+// bucketState is the state cell of one key: its orders, in first-seen
+// order, and the firing time of the key's timer.
+type bucketState struct {
+	Orders     []orderState
+	FireMillis int64
 }
 
-func (f *joinFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, id string, e event.Event, emit func(OrderFact)) error {
-	parts, _, err := f.Order.Read(sp)
-	if err != nil {
-		return fmt.Errorf("lifecycle: read state of order %q: %w", id, err)
-	}
-	st := fold(parts)
-	if st.Emitted {
-		afterCount.Inc(ctx, 1)
-		return nil
-	}
-	part := orderState{FirstMillis: e.EventTimeMillis, Fact: OrderFact{OrderID: id, RestaurantID: e.RestaurantID, DriverID: e.DriverID}}
-	t := e.EventTimeMillis
-	switch e.EventType {
-	case event.OrderCreated:
-		part.Fact.CreatedMillis = t
-	case event.OrderAccepted:
-		part.Fact.AcceptedMillis = t
-	case event.PickedUp:
-		part.Fact.PickedUpMillis = t
-	case event.Delivered:
-		part.Fact.DeliveredMillis = t
-		part.Fact.Zone = enrich.Zone(e.Location)
-	case event.Cancelled:
-		part.Fact.CancelledMillis = t
-	}
-	if err := f.Order.Add(sp, part); err != nil {
-		return fmt.Errorf("lifecycle: write state of order %q: %w", id, err)
-	}
-	st.merge(part)
-	fact := &st.Fact
-	if end := fact.terminalMillis(); end != 0 {
-		f.Fire.Set(tp, time.UnixMilli(end+f.GraceMillis), timers.WithOutputTimestamp(time.UnixMilli(end)))
-	} else {
-		f.Fire.Set(tp, time.UnixMilli(st.FirstMillis+f.HorizonMillis))
-	}
-	return nil
+type trackFn struct {
+	GraceMillis, HorizonMillis, DedupMillis int64
+	Buckets                                 int
+	Orders                                  state.Value[bucketState]
+	Fire                                    timers.EventTime
 }
 
-func (f *joinFn) OnTimer(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, id string, timer timers.Context, emit func(OrderFact)) error {
-	parts, ok, err := f.Order.Read(sp)
+// ProcessElement folds a batch of one key's events into its state: one state
+// read, one write and one timer set per batch.
+func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp timers.Provider, key string, b batch, emit func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) error {
+	st, _, err := f.Orders.Read(sp)
 	if err != nil {
-		return fmt.Errorf("lifecycle: read state of order %q: %w", id, err)
+		return fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
+	}
+	index := make(map[string]int, len(st.Orders)+len(b.Events))
+	for i, o := range st.Orders {
+		index[o.Fact.OrderID] = i
+	}
+	for _, e := range b.Events {
+		i, ok := index[e.OrderID]
+		if !ok {
+			i = len(st.Orders)
+			index[e.OrderID] = i
+			st.Orders = append(st.Orders, orderState{Fact: OrderFact{OrderID: e.OrderID}})
+		}
+		o := &st.Orders[i]
+		if slices.Contains(o.EventIDs, e.EventID) {
+			dedup.Duplicates.Inc(ctx, 1)
+			continue
+		}
+		o.EventIDs = append(o.EventIDs, e.EventID)
+		emit(mtime.FromMilliseconds(e.EventTimeMillis), e)
+		if o.Emitted {
+			afterCount.Inc(ctx, 1)
+			o.LastMillis = max(o.LastMillis, e.EventTimeMillis)
+			continue
+		}
+		o.add(e)
+	}
+	return f.save(sp, tp, key, &st)
+}
+
+// OnTimer emits the facts that are due at the firing time and forgets the
+// orders whose memory has expired, then re-arms the timer.
+func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, _ timers.Context, _ func(beam.EventTime, event.Event), emit func(beam.EventTime, OrderFact)) error {
+	st, ok, err := f.Orders.Read(sp)
+	if err != nil {
+		return fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
 	}
 	if !ok {
 		return nil
 	}
-	st := fold(parts)
-	expiry := st.FirstMillis + f.HorizonMillis
-	if st.Emitted || st.Fact.terminalMillis() == 0 {
-		if !st.Emitted {
-			st.Fact.finish()
-			expiredCount.Inc(ctx, 1)
-			emit(st.Fact)
+	// The timestamp Beam Go passes to OnTimer is the timer's output
+	// timestamp (the hold), not its firing time: the firing time is kept
+	// in the state, and the watermark has passed it.
+	now := st.FireMillis
+	kept := st.Orders[:0]
+	for _, o := range st.Orders {
+		if !o.Emitted && f.fireAt(&o) <= now {
+			o.Fact.finish()
+			if o.Fact.Complete {
+				emittedCount.Inc(ctx, 1)
+			} else {
+				expiredCount.Inc(ctx, 1)
+			}
+			emit(mtime.FromMilliseconds(f.factAt(&o)), o.Fact)
+			o.Emitted = true
 		}
-		return f.Order.Clear(sp)
+		if o.Emitted && f.forgetAt(&o) <= now {
+			continue
+		}
+		kept = append(kept, o)
 	}
-	st.Fact.finish()
-	emittedCount.Inc(ctx, 1)
-	emit(st.Fact)
-	if err := f.Order.Clear(sp); err != nil {
-		return fmt.Errorf("lifecycle: clear state of order %q: %w", id, err)
-	}
-	if now := mtime.Time(ts).Milliseconds(); expiry <= now {
+	st.Orders = kept
+	return f.save(sp, tp, key, &st)
+}
+
+// save writes st (or clears it when empty) and arms the key's timer at its
+// earliest deadline, holding the output watermark at the earliest fact
+// still to be emitted.
+func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bucketState) error {
+	if len(st.Orders) == 0 {
+		f.Fire.Clear(tp)
+		if err := f.Orders.Clear(sp); err != nil {
+			return fmt.Errorf("lifecycle: clear state of key %q: %w", key, err)
+		}
 		return nil
 	}
-	// Keep a tombstone until the horizon, so stragglers do not start a new
-	// order that would later expire as incomplete.
-	if err := f.Order.Add(sp, orderState{Emitted: true, FirstMillis: st.FirstMillis}); err != nil {
-		return fmt.Errorf("lifecycle: write state of order %q: %w", id, err)
+	next, hold := int64(math.MaxInt64), int64(math.MaxInt64)
+	for i := range st.Orders {
+		o := &st.Orders[i]
+		if o.Emitted {
+			next = min(next, f.forgetAt(o))
+		} else {
+			next = min(next, f.fireAt(o))
+			hold = min(hold, f.factAt(o))
+		}
 	}
-	f.Fire.Set(tp, time.UnixMilli(expiry))
+	st.FireMillis = next
+	f.Fire.Set(tp, time.UnixMilli(next), timers.WithOutputTimestamp(time.UnixMilli(min(hold, next))))
+	if err := f.Orders.Write(sp, *st); err != nil {
+		return fmt.Errorf("lifecycle: write state of key %q: %w", key, err)
+	}
 	return nil
 }
 
-// fold merges the state parts of an order in the order they were added.
-func fold(parts []orderState) orderState {
-	var st orderState
-	for _, p := range parts {
-		st.merge(p)
+// factAt is the timestamp of an order's fact: when it ended, or its expiry.
+func (f *trackFn) factAt(o *orderState) int64 {
+	if end := o.Fact.terminalMillis(); end != 0 {
+		return end
 	}
-	return st
+	return o.FirstMillis + f.HorizonMillis
 }
 
-// merge adds one part (one event's contribution, or a tombstone) to st,
-// with the rules of the fact: earliest time per step, the first restaurant,
-// the latest non-empty driver, the zone of the latest delivered event.
-func (st *orderState) merge(p orderState) {
-	f, q := &st.Fact, &p.Fact
-	if q.OrderID != "" {
-		f.OrderID = q.OrderID
+// fireAt is when an order's fact is emitted, on a tick.
+func (f *trackFn) fireAt(o *orderState) int64 {
+	if end := o.Fact.terminalMillis(); end != 0 {
+		return roundUp(end+f.GraceMillis, emitTick)
 	}
-	if f.RestaurantID == "" {
-		f.RestaurantID = q.RestaurantID
+	return roundUp(o.FirstMillis+f.HorizonMillis, emitTick)
+}
+
+// forgetAt is when an emitted order (and its event ids) is forgotten, on a
+// tick: stragglers until then are recognised as belonging to a finished
+// order and repeats as duplicates.
+func (f *trackFn) forgetAt(o *orderState) int64 {
+	return roundUp(max(o.FirstMillis+f.HorizonMillis, o.LastMillis+f.DedupMillis), forgetTick)
+}
+
+func roundUp(ms, tick int64) int64 {
+	if r := ms % tick; r != 0 {
+		return ms + tick - r
 	}
-	if q.DriverID != "" {
-		f.DriverID = q.DriverID
+	return ms
+}
+
+// add merges one event into an unemitted order, with the rules of the fact:
+// earliest time per step, the first restaurant, the latest non-empty driver,
+// the zone of the earliest delivered event.
+func (o *orderState) add(e event.Event) {
+	t := e.EventTimeMillis
+	if o.FirstMillis == 0 || t < o.FirstMillis {
+		o.FirstMillis = t
 	}
-	if q.Zone != "" {
-		f.Zone = q.Zone
+	o.LastMillis = max(o.LastMillis, t)
+	fa := &o.Fact
+	if fa.RestaurantID == "" {
+		fa.RestaurantID = e.RestaurantID
 	}
-	for _, s := range []struct{ cur, t *int64 }{
-		{&f.CreatedMillis, &q.CreatedMillis}, {&f.AcceptedMillis, &q.AcceptedMillis},
-		{&f.PickedUpMillis, &q.PickedUpMillis}, {&f.DeliveredMillis, &q.DeliveredMillis},
-		{&f.CancelledMillis, &q.CancelledMillis},
-	} {
-		if *s.t != 0 {
-			*s.cur = earliest(*s.cur, *s.t)
+	if e.DriverID != "" {
+		fa.DriverID = e.DriverID
+	}
+	switch e.EventType {
+	case event.OrderCreated:
+		fa.CreatedMillis = earliest(fa.CreatedMillis, t)
+	case event.OrderAccepted:
+		fa.AcceptedMillis = earliest(fa.AcceptedMillis, t)
+	case event.PickedUp:
+		fa.PickedUpMillis = earliest(fa.PickedUpMillis, t)
+	case event.Delivered:
+		if fa.DeliveredMillis == 0 || t < fa.DeliveredMillis {
+			fa.DeliveredMillis = t
+			fa.Zone = enrich.Zone(e.Location)
 		}
+	case event.Cancelled:
+		fa.CancelledMillis = earliest(fa.CancelledMillis, t)
 	}
-	if p.FirstMillis != 0 {
-		st.FirstMillis = earliest(st.FirstMillis, p.FirstMillis)
-	}
-	st.Emitted = st.Emitted || p.Emitted
 }

@@ -69,12 +69,16 @@ func TestJoin(t *testing.T) {
 	if err := c.AdvanceWatermark(t0 + 40*minute); err != nil {
 		t.Fatal(err)
 	}
-	add(ev("A", event.OrderAccepted, t0+2*minute)) // straggler after A was emitted
+	straggler := ev("A", event.OrderAccepted, t0+2*minute)
+	straggler.EventID = "A/order_accepted/resent"
+	add(straggler,
+		ev("A", event.OrderAccepted, t0+2*minute)) // a repeat: dropped as a duplicate
 	if err := c.AdvanceWatermarkToInfinity(); err != nil {
 		t.Fatal(err)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	facts := Join(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour))
+	unique, facts := Track(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour))
+	passert.Count(s, unique, "unique events", 8)
 	// By hand: A prep 0→10, delivery 10→30, total 30, stamped at delivery (30);
 	// B cancelled at 5; C expires at 3 + 60 = 63.
 	passert.Equals(s, beam.ParDo(s, formatFact, facts),
@@ -84,10 +88,34 @@ func TestJoin(t *testing.T) {
 	)
 	res := ptest.RunAndValidate(t, p)
 	got := map[string]int64{}
-	for _, c := range res.Metrics().Query(func(r metrics.SingleResult) bool { return r.Namespace() == "lifecycle" }).Counters() {
+	for _, c := range res.Metrics().Query(func(r metrics.SingleResult) bool {
+		return r.Namespace() == "lifecycle" || r.Namespace() == "dedup"
+	}).Counters() {
 		got[c.Name()] += c.Result()
 	}
-	if want := map[string]int64{"emitted": 2, "expired": 1, "after_emit": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string]int64{"emitted": 2, "expired": 1, "after_emit": 1, "duplicates": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("counters %v, want %v", got, want)
+	}
+}
+
+func TestBucketCoderRoundTrip(t *testing.T) {
+	for _, b := range []bucketState{
+		{},
+		{FireMillis: t0, Orders: []orderState{
+			{Fact: OrderFact{OrderID: "A", RestaurantID: "r", DriverID: "d", Zone: "u33dc0", CreatedMillis: t0, DeliveredMillis: t0 + minute},
+				FirstMillis: t0, LastMillis: t0 + minute, EventIDs: []string{"e1", "e2"}, Emitted: true},
+			{Fact: OrderFact{OrderID: "B", CancelledMillis: -5}, EventIDs: []string{}},
+		}},
+	} {
+		got, err := decodeBucket(encodeBucket(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(b) {
+			t.Errorf("round trip: got %+v, want %+v", got, b)
+		}
+	}
+	if _, err := decodeBucket([]byte{0x02, 0xff}); err == nil {
+		t.Error("truncated state decoded without error")
 	}
 }
