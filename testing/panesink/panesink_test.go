@@ -63,8 +63,8 @@ func TestLatePaneUpsert(t *testing.T) {
 		stepsource.Step{Events: []event.Event{created("a", t0), created("b", t0+30_000)}, Watermark: t0 + 2*minute},
 		stepsource.Step{Events: []event.Event{created("late", t0+40_000)}, Watermark: t0 + 3*minute},
 	)
-	w := kpi.SlidingWindows(s, in, 2*time.Minute, time.Minute, 3*time.Minute)
-	dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, kpi.EventTypeCounts(s, w)), table)
+	w := kpi.Windows{Size: 2 * time.Minute, Period: time.Minute, AllowedLateness: 3 * time.Minute}
+	dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, kpi.EventTypeCounts(s, in, w)), table)
 	ptest.RunAndValidate(t, p)
 
 	// By hand: a, b and late all lie in [-1,1) and [0,2).

@@ -4,7 +4,20 @@ package kpi
 type AggregateOption func(*aggregateConfig)
 
 type aggregateConfig struct {
-	lifted bool
+	lifted  bool
+	buckets int
+}
+
+// DefaultBuckets is how many groups RestaurantKPIs and ZoneKPIs spread their
+// entities over by default.
+const DefaultBuckets = 16
+
+// WithBuckets sets how many groups RestaurantKPIs and ZoneKPIs spread their
+// entities over before grouping (default DefaultBuckets): fewer groups cost
+// the runner less per window, more groups allow more parallelism, and a LATE
+// pane re-emits the rows of every entity of its group.
+func WithBuckets(n int) AggregateOption {
+	return func(c *aggregateConfig) { c.buckets = max(n, 1) }
 }
 
 // Lifted computes the KPIs with a lifted combiner (CombinePerKey) instead of
@@ -20,7 +33,7 @@ func Lifted() AggregateOption {
 }
 
 func aggregateOptions(opts []AggregateOption) aggregateConfig {
-	var c aggregateConfig
+	c := aggregateConfig{buckets: DefaultBuckets}
 	for _, o := range opts {
 		o(&c)
 	}

@@ -32,9 +32,9 @@ func benchmarkRestaurantKPIs(b *testing.B, opts ...AggregateOption) {
 	events, deliveries := benchInput(20_000)
 	for b.Loop() {
 		p, s := beam.NewPipelineWithRoot()
-		ev := SlidingWindows(s, beam.ParDo(s, stampEvent, beam.CreateList(s, events)), DefaultSize, DefaultPeriod, 0, OnTimeOnly())
-		dv := SlidingWindows(s, beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries)), DefaultSize, DefaultPeriod, 0, OnTimeOnly())
-		RestaurantKPIs(s, ev, dv, opts...)
+		ev := beam.ParDo(s, stampEvent, beam.CreateList(s, events))
+		dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
+		RestaurantKPIs(s, ev, dv, Windows{Size: DefaultSize, Period: DefaultPeriod, Options: []WindowOption{OnTimeOnly()}}, opts...)
 		if _, err := ptest.RunWithMetrics(p); err != nil {
 			b.Fatal(err)
 		}

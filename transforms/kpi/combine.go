@@ -129,18 +129,6 @@ func (f *orderKPIFn) ExtractOutput(a accum) summary {
 	return s
 }
 
-// fold adds a group's values to a fresh accumulator and extracts the
-// summary: the grouped path (GroupByKey, then a fold that can read the pane)
-// runs the same code as the lifted combiner.
-func (f *orderKPIFn) fold(values func(*observation) bool) summary {
-	a := f.CreateAccumulator()
-	var o observation
-	for values(&o) {
-		a = f.AddInput(a, o)
-	}
-	return f.ExtractOutput(a)
-}
-
 // NearestRank returns the p-th percentile (0 < p <= 100) of sorted, a
 // non-empty ascending slice, by the nearest-rank method: the value at rank
 // ceil(p/100 × n), counting from 1. It is always one of the values.

@@ -30,19 +30,21 @@ type EventTypeCount struct {
 	Count       int64  `parquet:"count" dynamodbav:"count"`
 }
 
-// EventTypeCounts counts the events of windowed (a windowed
-// PCollection<event.Event>, see SlidingWindows) per event type, window and
-// pane, and returns a PCollection<EventTypeCount>. The count is a GroupByKey
-// and a sum that reads the pane; with accumulating panes a LATE row holds the
+// EventTypeCounts counts the events of events (a PCollection<event.Event>
+// timestamped with event time, unwindowed) per event type, window of w and
+// pane, and returns a PCollection<EventTypeCount>. The counts are summed per
+// type and period slot within a bundle, then windowed, grouped and summed by
+// a ParDo that reads the pane; with accumulating panes a LATE row holds the
 // window's full count. With Lifted it is a lifted combiner and rows carry no
 // pane.
-func EventTypeCounts(s beam.Scope, windowed beam.PCollection, opts ...AggregateOption) beam.PCollection {
+func EventTypeCounts(s beam.Scope, events beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.EventTypeCounts")
 	if aggregateOptions(opts).lifted {
-		counts := stats.Count(s, beam.ParDo(s, eventTypeOf, windowed))
+		counts := stats.Count(s, beam.ParDo(s, eventTypeOf, w.apply(s, events)))
 		return beam.ParDo(s, toEventTypeCount, counts)
 	}
-	return beam.ParDo(s, sumEventTypeCount, beam.GroupByKey(s, beam.ParDo(s, eventTypeOne, windowed)))
+	partial := beam.ParDo(s, &preCountFn{PeriodMillis: w.slotMillis()}, beam.ParDo(s, eventTypeOne, events))
+	return beam.ParDo(s, sumEventTypeCount, beam.GroupByKey(s, w.apply(s, partial)))
 }
 
 func eventTypeOf(e event.Event) string { return string(e.EventType) }

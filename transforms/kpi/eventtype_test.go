@@ -37,8 +37,8 @@ func TestEventTypeCountsOnTime(t *testing.T) {
 			ev("c", event.OrderAccepted, t0+70_000),
 		}, watermark: t0 + 4*minute},
 	)
-	w := SlidingWindows(s, in, 2*time.Minute, time.Minute, 0, OnTimeOnly())
-	got := beam.ParDo(s, formatEventTypeCount, EventTypeCounts(s, w))
+	w := Windows{Size: 2 * time.Minute, Period: time.Minute, Options: []WindowOption{OnTimeOnly()}}
+	got := beam.ParDo(s, formatEventTypeCount, EventTypeCounts(s, in, w))
 	// By hand: a, b at 0:00 and 0:30 lie in [-1,1) and [0,2); c at 1:10 in [0,2) and [1,3).
 	equals(s, got,
 		"[-1,1) order_created=2",
@@ -77,8 +77,8 @@ func TestEventTypeCountsLateness(t *testing.T) {
 		// Watermark 5:30: both windows have expired, the element is dropped.
 		step{add: []event.Event{ev("too-late", event.OrderCreated, t0+58_000)}},
 	)
-	w := SlidingWindows(s, in, 2*time.Minute, time.Minute, 3*time.Minute)
-	got := beam.ParDo(s, formatPane, EventTypeCounts(s, w))
+	w := Windows{Size: 2 * time.Minute, Period: time.Minute, AllowedLateness: 3 * time.Minute}
+	got := beam.ParDo(s, formatPane, EventTypeCounts(s, in, w))
 	runAndCompare(t, p, s, got,
 		"[-1,1) #0 ON_TIME order_created=2",
 		"[0,2) #0 ON_TIME order_created=2",

@@ -15,8 +15,8 @@ import (
 func ExampleEventTypeCounts() {
 	p, s := beam.NewPipelineWithRoot()
 	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1"}) // a source stamped with event time in a real graph
-	windowed := kpi.SlidingWindows(s, events, kpi.DefaultSize, kpi.DefaultPeriod, kpi.DefaultAllowedLateness)
-	counts := kpi.EventTypeCounts(s, windowed) // PCollection<kpi.EventTypeCount>
+	w := kpi.Windows{Size: kpi.DefaultSize, Period: kpi.DefaultPeriod, AllowedLateness: kpi.DefaultAllowedLateness}
+	counts := kpi.EventTypeCounts(s, events, w) // PCollection<kpi.EventTypeCount>
 	_, _ = p, counts
 }
 
@@ -30,15 +30,13 @@ func ExampleSlidingWindows() {
 }
 
 // Per-restaurant KPIs: counts and GMV from the events, delivery minutes from
-// the lifecycle's deliveries, windowed alike.
+// the lifecycle's deliveries, each in the windows of its own event time.
 func ExampleRestaurantKPIs() {
 	_, s := beam.NewPipelineWithRoot()
 	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1", RestaurantID: "r-1", TotalPrice: 12.5})
 	deliveries := beam.Create(s, kpi.Delivery{OrderID: "o-0", RestaurantID: "r-1", Minutes: 18})
-	win := func(c beam.PCollection) beam.PCollection {
-		return kpi.SlidingWindows(s, c, kpi.DefaultSize, kpi.DefaultPeriod, kpi.DefaultAllowedLateness)
-	}
-	rows := kpi.RestaurantKPIs(s, win(events), win(deliveries)) // PCollection<kpi.RestaurantKPI>
+	w := kpi.Windows{Size: kpi.DefaultSize, Period: kpi.DefaultPeriod, AllowedLateness: kpi.DefaultAllowedLateness}
+	rows := kpi.RestaurantKPIs(s, events, deliveries, w) // PCollection<kpi.RestaurantKPI>
 	_ = rows
 }
 
@@ -47,9 +45,7 @@ func ExampleZoneKPIs() {
 	_, s := beam.NewPipelineWithRoot()
 	events := beam.Create(s, enrich.Enriched{Event: event.Event{EventID: "e-1", EventType: event.OrderAccepted, DriverID: "d-1"}, Zone: "u33dc0"})
 	deliveries := beam.Create(s, kpi.Delivery{OrderID: "o-0", Zone: "u33dc0", Minutes: 18})
-	win := func(c beam.PCollection) beam.PCollection {
-		return kpi.SlidingWindows(s, c, kpi.DefaultSize, kpi.DefaultPeriod, kpi.DefaultAllowedLateness)
-	}
-	rows := kpi.ZoneKPIs(s, win(events), win(deliveries)) // PCollection<kpi.ZoneKPI>
+	w := kpi.Windows{Size: kpi.DefaultSize, Period: kpi.DefaultPeriod, AllowedLateness: kpi.DefaultAllowedLateness}
+	rows := kpi.ZoneKPIs(s, events, deliveries, w) // PCollection<kpi.ZoneKPI>
 	_ = rows
 }

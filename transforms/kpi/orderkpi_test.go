@@ -76,9 +76,9 @@ func TestRestaurantKPIs(t *testing.T) {
 		{t0 + 100*sec, Delivery{OrderID: "o3", RestaurantID: "r-1", Minutes: 10}},
 		{t0 + 110*sec, Delivery{OrderID: "o4", RestaurantID: "r-1", Minutes: 35}},
 	}
-	ev := SlidingWindows(s, beam.ParDo(s, stampEvent, beam.CreateList(s, events)), 2*time.Minute, time.Minute, 0, OnTimeOnly())
-	dv := SlidingWindows(s, beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries)), 2*time.Minute, time.Minute, 0, OnTimeOnly())
-	got := beam.ParDo(s, formatRestaurantKPI, RestaurantKPIs(s, ev, dv))
+	ev := beam.ParDo(s, stampEvent, beam.CreateList(s, events))
+	dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
+	got := beam.ParDo(s, formatRestaurantKPI, RestaurantKPIs(s, ev, dv, onTime2m))
 	// By hand. Windows [-1,1) [0,2) [1,3) in minutes. Delivery minutes in
 	// [0,2) and [1,3): sorted 10 20 35, mean 65/3, p50 rank ceil(1.5)=2 → 20,
 	// p90 rank ceil(2.7)=3 → 35.
@@ -92,6 +92,9 @@ func TestRestaurantKPIs(t *testing.T) {
 	ptest.RunAndValidate(t, p)
 }
 
+// onTime2m are the windows of the on-time tests: 2 minutes every minute.
+var onTime2m = Windows{Size: 2 * time.Minute, Period: time.Minute, Options: []WindowOption{OnTimeOnly()}}
+
 func TestZoneKPIs(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	in := func(zone string, e event.Event) enrich.Enriched { return enrich.Enriched{Event: e, Zone: zone} }
@@ -103,9 +106,9 @@ func TestZoneKPIs(t *testing.T) {
 		in("u1", order("o1", "r-1", "d-1", event.Delivered, t0+80*sec, 0)),
 	}
 	deliveries := []timedDelivery{{t0 + 80*sec, Delivery{OrderID: "o1", RestaurantID: "r-1", DriverID: "d-1", Zone: "u1", Minutes: 30}}}
-	ev := SlidingWindows(s, beam.ParDo(s, stampEnriched, beam.CreateList(s, events)), 2*time.Minute, time.Minute, 0, OnTimeOnly())
-	dv := SlidingWindows(s, beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries)), 2*time.Minute, time.Minute, 0, OnTimeOnly())
-	got := beam.ParDo(s, formatZoneKPI, ZoneKPIs(s, ev, dv))
+	ev := beam.ParDo(s, stampEnriched, beam.CreateList(s, events))
+	dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
+	got := beam.ParDo(s, formatZoneKPI, ZoneKPIs(s, ev, dv, onTime2m))
 	// By hand: u0 has drivers d-1, d-2 in [-1,1) and [0,2); the delivery at
 	// 1:20 is in zone u1 in [0,2) and [1,3), driver d-1 only.
 	equals(s, got,
@@ -215,13 +218,11 @@ func TestOrderKPIsLatePanes(t *testing.T) {
 		// Late for both windows, within the 3 minutes allowed.
 		step{add: []event.Event{order("o2", "r-1", "d-2", event.OrderCreated, t0+40*sec, 5)}, watermark: t0 + 3*minute},
 	)
-	win := func(c beam.PCollection) beam.PCollection {
-		return SlidingWindows(s, c, 2*time.Minute, time.Minute, 3*time.Minute)
-	}
-	dv := win(beam.ParDo(s, testDeliveries, in))
+	w := Windows{Size: 2 * time.Minute, Period: time.Minute, AllowedLateness: 3 * time.Minute}
+	dv := beam.ParDo(s, testDeliveries, in)
 	rows := beam.Flatten(s,
-		beam.ParDo(s, formatRestaurantPane, RestaurantKPIs(s, win(in), dv)),
-		beam.ParDo(s, formatZonePane, ZoneKPIs(s, win(beam.ParDo(s, inZoneU0, in)), dv)),
+		beam.ParDo(s, formatRestaurantPane, RestaurantKPIs(s, in, dv, w)),
+		beam.ParDo(s, formatZonePane, ZoneKPIs(s, beam.ParDo(s, inZoneU0, in), dv, w)),
 	)
 	// By hand: the delivery (12 min) and o1 in both windows; o2 adds an
 	// order, 5.00 of GMV and driver d-2 in the LATE panes.

@@ -14,7 +14,8 @@ func init() {
 	register.Function2x0(restaurantOfDelivery)
 	register.Emitter2[string, observation]()
 	register.Function4x1(toRestaurantKPI)
-	register.Function4x1(foldRestaurantKPI)
+	register.Function5x0(foldRestaurantKPIs)
+	register.Emitter1[RestaurantKPI]()
 	beam.RegisterType(reflect.TypeFor[RestaurantKPI]())
 	beam.RegisterType(reflect.TypeFor[Delivery]())
 }
@@ -40,23 +41,26 @@ type RestaurantKPI struct {
 // RestaurantKPIs computes per restaurant, window and pane: orders created,
 // delivered and cancelled, GMV, and mean/p50/p90 delivery minutes.
 //
-// windowed is a PCollection<event.Event> and deliveries a
-// PCollection<Delivery>, both windowed by the same SlidingWindows (they are
-// flattened, which requires one windowing strategy). Counts and GMV come from
-// the events, delivery minutes from the deliveries, each in the windows of its
-// own timestamp. The result is a PCollection<RestaurantKPI>: a GroupByKey and
-// a fold that stamps each row with its window and pane, or with Lifted a
-// lifted combine (no pane).
-func RestaurantKPIs(s beam.Scope, windowed, deliveries beam.PCollection, opts ...AggregateOption) beam.PCollection {
+// events is a PCollection<event.Event> and deliveries a PCollection<Delivery>,
+// both timestamped with event time and unwindowed; the windows of w are
+// applied after a per-bundle pre-aggregation (preaggregate.go). Counts and
+// GMV come from the events, delivery minutes from the deliveries, each in
+// the windows of its own timestamp. The result is a PCollection<RestaurantKPI>:
+// a GroupByKey per bucket of restaurants (WithBuckets) and a fold that stamps
+// each row with its window and pane, or with Lifted a lifted combine (no
+// pane).
+func RestaurantKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.RestaurantKPIs")
 	obs := beam.Flatten(s,
-		beam.ParDo(s, restaurantOfEvent, windowed),
+		beam.ParDo(s, restaurantOfEvent, events),
 		beam.ParDo(s, restaurantOfDelivery, deliveries),
 	)
-	if aggregateOptions(opts).lifted {
-		return beam.ParDo(s, toRestaurantKPI, beam.CombinePerKey(s, &orderKPIFn{}, obs))
+	c := aggregateOptions(opts)
+	if c.lifted {
+		return beam.ParDo(s, toRestaurantKPI, beam.CombinePerKey(s, &orderKPIFn{}, w.apply(s, obs)))
 	}
-	return beam.ParDo(s, foldRestaurantKPI, beam.GroupByKey(s, obs))
+	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: false}, obs)
+	return beam.ParDo(s, foldRestaurantKPIs, beam.GroupByKey(s, w.apply(s, partial)))
 }
 
 func restaurantOfEvent(e event.Event, emit func(string, observation)) {
@@ -75,9 +79,12 @@ func toRestaurantKPI(p beam.PaneInfo, w beam.Window, id string, m summary) Resta
 	return restaurantKPI(panes(w, p), id, m)
 }
 
-func foldRestaurantKPI(p beam.PaneInfo, w beam.Window, id string, obs func(*observation) bool) RestaurantKPI {
-	fn := orderKPIFn{}
-	return restaurantKPI(panes(w, p), id, fn.fold(obs))
+func foldRestaurantKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool, emit func(RestaurantKPI)) {
+	f := panes(w, p)
+	ids, sums := foldGroups(orderKPIFn{TrackDrivers: false}, groups)
+	for i, id := range ids {
+		emit(restaurantKPI(f, id, sums[i]))
+	}
 }
 
 func restaurantKPI(f paneFields, id string, m summary) RestaurantKPI {

@@ -15,6 +15,29 @@ const (
 	DefaultAllowedLateness = 10 * time.Minute
 )
 
+// Windows are the sliding windows of the KPIs and their firing strategy: the
+// KPI transforms take their input unwindowed and apply SlidingWindows with
+// these parameters themselves, after pre-aggregating (preaggregate.go).
+type Windows struct {
+	Size, Period, AllowedLateness time.Duration
+	Options                       []WindowOption
+}
+
+func (w Windows) apply(s beam.Scope, col beam.PCollection) beam.PCollection {
+	return SlidingWindows(s, col, w.Size, w.Period, w.AllowedLateness, w.Options...)
+}
+
+// slotMillis is the length of the slots whose elements all fall in the same
+// windows: window bounds are multiples of the period and of the size, so of
+// their greatest common divisor.
+func (w Windows) slotMillis() int64 {
+	a, b := w.Size.Milliseconds(), w.Period.Milliseconds()
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return max(a, 1)
+}
+
 // WindowOption configures SlidingWindows.
 type WindowOption func(*windowConfig)
 

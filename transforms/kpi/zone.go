@@ -13,7 +13,8 @@ func init() {
 	register.Function2x0(zoneOfEvent)
 	register.Function2x0(zoneOfDelivery)
 	register.Function4x1(toZoneKPI)
-	register.Function4x1(foldZoneKPI)
+	register.Function5x0(foldZoneKPIs)
+	register.Emitter1[ZoneKPI]()
 	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
 }
 
@@ -39,21 +40,23 @@ type ZoneKPI struct {
 // ZoneKPIs computes the RestaurantKPIs measures per delivery zone, plus the
 // number of distinct active drivers (an exact set in the accumulator).
 //
-// windowed is a PCollection<enrich.Enriched> (an event counts in the zone of
+// events is a PCollection<enrich.Enriched> (an event counts in the zone of
 // its own location) and deliveries a PCollection<Delivery> (counted in
-// Delivery.Zone), both windowed by the same SlidingWindows. The result is a
-// PCollection<ZoneKPI>, grouped and folded like RestaurantKPIs (or, with
-// Lifted, combined without pane).
-func ZoneKPIs(s beam.Scope, windowed, deliveries beam.PCollection, opts ...AggregateOption) beam.PCollection {
+// Delivery.Zone), both timestamped with event time and unwindowed. The
+// result is a PCollection<ZoneKPI>, pre-aggregated, windowed, grouped and
+// folded like RestaurantKPIs (or, with Lifted, combined without pane).
+func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.ZoneKPIs")
 	obs := beam.Flatten(s,
-		beam.ParDo(s, zoneOfEvent, windowed),
+		beam.ParDo(s, zoneOfEvent, events),
 		beam.ParDo(s, zoneOfDelivery, deliveries),
 	)
-	if aggregateOptions(opts).lifted {
-		return beam.ParDo(s, toZoneKPI, beam.CombinePerKey(s, &orderKPIFn{TrackDrivers: true}, obs))
+	c := aggregateOptions(opts)
+	if c.lifted {
+		return beam.ParDo(s, toZoneKPI, beam.CombinePerKey(s, &orderKPIFn{TrackDrivers: true}, w.apply(s, obs)))
 	}
-	return beam.ParDo(s, foldZoneKPI, beam.GroupByKey(s, obs))
+	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: true}, obs)
+	return beam.ParDo(s, foldZoneKPIs, beam.GroupByKey(s, w.apply(s, partial)))
 }
 
 func zoneOfEvent(e enrich.Enriched, emit func(string, observation)) {
@@ -76,9 +79,12 @@ func toZoneKPI(p beam.PaneInfo, w beam.Window, zone string, m summary) ZoneKPI {
 	return zoneKPI(panes(w, p), zone, m)
 }
 
-func foldZoneKPI(p beam.PaneInfo, w beam.Window, zone string, obs func(*observation) bool) ZoneKPI {
-	fn := orderKPIFn{TrackDrivers: true}
-	return zoneKPI(panes(w, p), zone, fn.fold(obs))
+func foldZoneKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool, emit func(ZoneKPI)) {
+	f := panes(w, p)
+	ids, sums := foldGroups(orderKPIFn{TrackDrivers: true}, groups)
+	for i, id := range ids {
+		emit(zoneKPI(f, id, sums[i]))
+	}
 }
 
 func zoneKPI(f paneFields, zone string, m summary) ZoneKPI {
