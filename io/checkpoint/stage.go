@@ -66,12 +66,15 @@ func Commit(s beam.Scope, records beam.PCollection, written []beam.PCollection, 
 		o(fn)
 	}
 	summaries := Positions(s, records, time.Duration(fn.LatenessMillis+fn.HorizonMillis)*time.Millisecond)
-	all := []beam.PCollection{beam.ParDo(s, oneKey, summaries)}
-	for _, w := range written {
-		all = append(all, beam.ParDo(s, &dropAllFn{}, w))
+	// Flatten needs one windowing: every input goes to the global window.
+	global := func(col beam.PCollection) beam.PCollection {
+		return beam.WindowInto(s, window.NewGlobalWindows(), col)
 	}
-	global := beam.WindowInto(s, window.NewGlobalWindows(), beam.Flatten(s, all...))
-	return beam.ParDo(s, fn, global)
+	all := []beam.PCollection{global(beam.ParDo(s, oneKey, summaries))}
+	for _, w := range written {
+		all = append(all, global(beam.ParDo(s, &dropAllFn{}, w)))
+	}
+	return beam.ParDo(s, fn, beam.Flatten(s, all...))
 }
 
 // oneKey puts every summary on one key: there is one per shard and minute.

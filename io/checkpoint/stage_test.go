@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
@@ -69,7 +71,10 @@ func TestStage(t *testing.T) {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	records := beam.ParDo(s, stampRecord, beam.CreateList(s, in))
-	entries := Commit(s, records, nil, name, "st")
+	// A sink output in other windows, as WriteAWS returns them: it only
+	// holds the stage's watermark.
+	written := beam.WindowInto(s, window.NewFixedWindows(10*time.Minute), records)
+	entries := Commit(s, records, []beam.PCollection{written}, name, "st")
 	passert.True(s, entries, entryOK)
 	if err := ptest.Run(p); err != nil {
 		t.Fatal(err)
