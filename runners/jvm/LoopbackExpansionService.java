@@ -23,6 +23,8 @@ import org.apache.beam.sdk.expansion.service.ExpansionService;
 import org.apache.beam.sdk.expansion.service.ExpansionServiceOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.PortablePipelineOptions;
+import org.apache.beam.sdk.util.construction.Environments;
 import org.apache.beam.vendor.grpc.v1p69p0.io.grpc.Server;
 import org.apache.beam.vendor.grpc.v1p69p0.io.grpc.netty.NettyServerBuilder;
 import org.apache.beam.vendor.grpc.v1p69p0.io.grpc.stub.StreamObserver;
@@ -53,6 +55,16 @@ public final class LoopbackExpansionService {
     }
     Server server = builder.build().start();
     String address = loopback.getHostAddress() + ":" + server.getPort();
+    if (options.as(ExpansionServiceOptions.class).getAlsoStartLoopbackWorker()) {
+      // Expanded transforms run in this worker pool: give them a plain EXTERNAL environment at
+      // this address. With the flag left on, ExpansionService offers ANYOF(DOCKER, EXTERNAL),
+      // which prism v2.62 refuses ("urn beam:env:anyof:v1 unimplemented") and no runner here
+      // could take the Docker branch of.
+      PortablePipelineOptions portable = options.as(PortablePipelineOptions.class);
+      portable.setDefaultEnvironmentType(Environments.ENVIRONMENT_EXTERNAL);
+      portable.setDefaultEnvironmentConfig(address);
+      options.as(ExpansionServiceOptions.class).setAlsoStartLoopbackWorker(false);
+    }
     forwarder.delegate = new ExpansionService(options, address);
 
     CountDownLatch stopped = new CountDownLatch(1);

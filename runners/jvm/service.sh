@@ -50,15 +50,17 @@ classpath() {
   cat "$cpfile"
 }
 
-# launcher CLASSPATH SOURCE compiles the launcher once per source/classpath change and prints
-# the directory holding its class (a single-file source launch would recompile on every start).
+# launcher CLASSPATH SOURCE... compiles the launcher (and any companion classes) once per
+# source/classpath change and prints the directory holding the classes (a single-file source
+# launch would recompile on every start).
 launcher() {
-  local cp=$1 src=$2 classes=$cache/launcher key
-  key=$( (sha256sum "$src" && echo "$cp") | sha256sum | cut -d' ' -f1)
+  local cp=$1 classes=$cache/launcher key
+  shift
+  key=$( (sha256sum "$@" && echo "$cp") | sha256sum | cut -d' ' -f1)
   if [[ ! -f $classes/key || $(<"$classes/key") != "$key" ]]; then
     rm -rf "$classes"
     mkdir -p "$classes"
-    javac -nowarn -cp "$cp" -d "$classes" "$src" >&2 || die "javac failed on $src"
+    javac -nowarn -cp "$cp" -d "$classes" "$@" >&2 || die "javac failed on $*"
     echo "$key" >"$classes/key"
   fi
   echo "$classes"

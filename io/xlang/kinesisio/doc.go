@@ -2,14 +2,21 @@
 // transforms: Read and Write expand through a Java expansion service, and the
 // runner executes them in a Java SDK harness next to the Go one.
 //
-// It sends the URNs and configuration fields that Beam Python's
-// apache_beam.io.kinesis sends (ReadDataFromKinesis, WriteToKinesis), so the
-// Java side is Beam's own KinesisTransformRegistrar. That registrar is in
-// org.apache.beam:beam-sdks-java-io-amazon-web-services2 from Beam 2.63.0 on;
-// the write aggregation fields this package always sends need 2.64.0 or later.
-// runners/expansion/expansion.sh starts such a service on 127.0.0.1 (2.64.0,
-// from Maven; the shaded *-expansion-service jar is not available here), with a
-// loopback Java worker, so runners need no Docker for the Java side.
+// Write sends the URN and configuration fields that Beam Python's
+// apache_beam.io.kinesis.WriteToKinesis sends, so its Java side is Beam's own
+// KinesisTransformRegistrar (org.apache.beam:beam-sdks-java-io-amazon-web-services2,
+// 2.64.0 or later for the aggregation fields this package always sends).
+//
+// Read cannot use Beam's registrar: its kinesis_read_data:v2 expansion wraps
+// the read in a DoFn whose @ProcessElement returns byte[], which Beam's
+// DoFnSignatures refuses ("Must return void or ProcessContinuation"; checked in
+// the 2.64.0, 2.66.0 and 2.73.0 jars). Read therefore asks for ReadURN, served
+// by this project's runners/expansion/KinesisReadRegistrar.java: the same
+// configuration fields as Python's ReadDataFromKinesis, KinesisIO.read(), and
+// each record's data. runners/expansion/expansion.sh starts a service with both
+// on 127.0.0.1 (Beam 2.64.0 from Maven; the shaded *-expansion-service jar is
+// not available here), with a loopback Java worker, so runners need no Docker
+// for the Java side.
 //
 // This is the option for runners that have Java at hand (Flink, Spark). The
 // pure-Go reader and writer in io/kinesisio need no JVM and run on prism too;
@@ -22,9 +29,9 @@
 package kinesisio
 
 const (
-	// ReadURN identifies Java's KinesisIO.read() external transform
-	// (org.apache.beam.sdk.io.aws2.kinesis.KinesisTransformRegistrar).
-	ReadURN = "beam:transform:org.apache.beam:kinesis_read_data:v2"
+	// ReadURN identifies Java's KinesisIO.read() as this project's expansion
+	// service registers it (runners/expansion/KinesisReadRegistrar.java).
+	ReadURN = "beam:transform:io.deliverypipe:kinesis_read_data:v1"
 	// WriteURN identifies Java's KinesisIO.write() external transform.
 	WriteURN = "beam:transform:org.apache.beam:kinesis_write:v2"
 )

@@ -10,9 +10,10 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// javaSetters lists the setters of Beam 2.64.0's
-// KinesisTransformRegistrar.{ReadDataBuilder,WriteBuilder}.Configuration (javap)
-// with the schema type each takes: java.lang.String = STRING, Long = INT64,
+// javaSetters lists the setters of runners/expansion's
+// KinesisReadRegistrar.Configuration (read) and of Beam 2.64.0's
+// KinesisTransformRegistrar.WriteBuilder.Configuration (write, javap) with the
+// schema type each takes: java.lang.String = STRING, Long = INT64,
 // Boolean = BOOLEAN. The expansion service calls "set" + lowerCamel(field) with
 // exactly that type and fails the expansion on any field without one.
 var javaSetters = map[string]map[string]pipepb.AtomicType{
@@ -25,8 +26,6 @@ var javaSetters = map[string]map[string]pipepb.AtomicType{
 		"setRequestRecordsLimit": pipepb.AtomicType_INT64, "setUpToDateThreshold": pipepb.AtomicType_INT64,
 		"setMaxCapacityPerShard": pipepb.AtomicType_INT64, "setWatermarkPolicy": pipepb.AtomicType_STRING,
 		"setWatermarkIdleDurationThreshold": pipepb.AtomicType_INT64, "setRateLimit": pipepb.AtomicType_INT64,
-		"setAggregationEnabled": pipepb.AtomicType_BOOLEAN, "setAggregationMaxBytes": pipepb.AtomicType_INT64,
-		"setAggregationMaxBufferedTime": pipepb.AtomicType_INT64, "setAggregationShardRefreshInterval": pipepb.AtomicType_INT64,
 	},
 	"write": {
 		"setStreamName": pipepb.AtomicType_STRING, "setAwsAccessKey": pipepb.AtomicType_STRING,

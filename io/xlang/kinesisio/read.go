@@ -35,8 +35,9 @@ const (
 // maxRequestRecords is Kinesis' GetRecords limit.
 const maxRequestRecords = 10000
 
-// readPayload is the configuration row Java's
-// KinesisTransformRegistrar.ReadDataBuilder.Configuration is built from, field
+// readPayload is the configuration row runners/expansion's
+// KinesisReadRegistrar.Configuration (the same fields as Beam's
+// KinesisTransformRegistrar.ReadDataBuilder.Configuration) is built from, field
 // for field what Beam Python's ReadFromKinesisSchema sends. Durations are
 // milliseconds, timestamps milliseconds since the epoch.
 type readPayload struct {
