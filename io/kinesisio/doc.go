@@ -14,6 +14,22 @@
 //     PCollection for batch runners such as Spark and for tests.
 //   - Write sends a PCollection with batched PutRecords calls.
 //
+// Within a group, the shards are fetched concurrently (one GetRecords call per
+// due shard at a time, each shard at most every 200 ms and 2 MB/s, counted from
+// the call's start); their records are claimed and emitted in ProcessElement,
+// in each shard's order.
+//
+// # Resharding and order
+//
+// Every record is read exactly once across splits and merges, with any number
+// of groups: a child shard is read only after the parents in its group are
+// read to their end. Per-key order (a key lives in one shard at a time) is kept
+// across resharding only with one group (WithGroups(1), the default). With more
+// groups a merged child goes to the group of its ParentShardId, and its other
+// parent (AdjacentParentShardId) may live in another group: the child can then
+// be read before that group has finished the second parent, so records of a
+// key that moved from that parent into the child can come out of order.
+//
 // Sequence numbers are decimal strings of up to 129 digits and are compared as
 // big integers. KPL-aggregated records are de-aggregated into user records that
 // carry a sub-sequence number, so a checkpoint can point inside an aggregate.
