@@ -20,7 +20,10 @@ func init() {
 // the fact (minutes, flags) are not stored: finish computes them.
 func encodeBucket(b bucketState) []byte {
 	buf := make([]byte, 0, 16+len(b.Orders)*160)
-	buf = binary.AppendVarint(buf, b.FireMillis)
+	buf = binary.AppendUvarint(buf, uint64(len(b.Armed)))
+	for _, a := range b.Armed {
+		buf = binary.AppendVarint(binary.AppendVarint(buf, a.Tick), a.Hold)
+	}
 	buf = binary.AppendUvarint(buf, uint64(len(b.Orders)))
 	for i := range b.Orders {
 		o := &b.Orders[i]
@@ -54,7 +57,14 @@ var errCorrupt = errors.New("lifecycle: corrupt bucket state")
 func decodeBucket(data []byte) (bucketState, error) {
 	d := decoder{data: data}
 	var b bucketState
-	b.FireMillis = d.varint()
+	armed := d.uvarint()
+	if armed > uint64(len(data)) {
+		return b, fmt.Errorf("%w: %d timers in %d bytes", errCorrupt, armed, len(data))
+	}
+	b.Armed = make([]armedTimer, armed)
+	for i := range b.Armed {
+		b.Armed[i] = armedTimer{Tick: d.varint(), Hold: d.varint()}
+	}
 	n := d.uvarint()
 	if n > uint64(len(data)) {
 		return b, fmt.Errorf("%w: %d orders in %d bytes", errCorrupt, n, len(data))

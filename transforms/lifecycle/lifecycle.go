@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
-	"math"
 	"reflect"
 	"slices"
 	"strconv"
@@ -55,6 +54,9 @@ var (
 	emittedCount = beam.NewCounter("lifecycle", "emitted")
 	expiredCount = beam.NewCounter("lifecycle", "expired")
 	afterCount   = beam.NewCounter("lifecycle", "after_emit")
+	// forgottenCount counts orders whose state was dropped: at the end of a
+	// bounded run it equals emitted + expired when all state has expired.
+	forgottenCount = beam.NewCounter("lifecycle", "forgotten")
 )
 
 // Option configures Track.
@@ -167,10 +169,16 @@ type orderState struct {
 }
 
 // bucketState is the state cell of one key: its orders, in first-seen
-// order, and the firing time of the key's timer.
+// order, and the timers armed for it.
 type bucketState struct {
-	Orders     []orderState
-	FireMillis int64
+	Orders []orderState
+	Armed  []armedTimer
+}
+
+// armedTimer is one armed timer of a key: its tick (the timer's tag and
+// firing time) and the output timestamp it holds the watermark at.
+type armedTimer struct {
+	Tick, Hold int64
 }
 
 type trackFn struct {
@@ -217,7 +225,7 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 
 // OnTimer emits the facts that are due at the firing time and forgets the
 // orders whose memory has expired, then re-arms the timer.
-func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, _ timers.Context, _ func(beam.EventTime, event.Event), emit func(beam.EventTime, OrderFact)) error {
+func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, timer timers.Context, _ func(beam.EventTime, event.Event), emit func(beam.EventTime, OrderFact)) error {
 	st, ok, err := f.Orders.Read(sp)
 	if err != nil {
 		return fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
@@ -225,10 +233,13 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 	if !ok {
 		return nil
 	}
-	// The timestamp Beam Go passes to OnTimer is the timer's output
-	// timestamp (the hold), not its firing time: the firing time is kept
-	// in the state, and the watermark has passed it.
-	now := st.FireMillis
+	// The tag is the firing time (the timestamp Beam Go passes to OnTimer
+	// is the output timestamp), and the watermark has passed it.
+	now, err := strconv.ParseInt(timer.Tag, 10, 64)
+	if err != nil {
+		return fmt.Errorf("lifecycle: timer tag %q of key %q: %w", timer.Tag, key, err)
+	}
+	st.Armed = slices.DeleteFunc(st.Armed, func(a armedTimer) bool { return a.Tick <= now })
 	kept := st.Orders[:0]
 	for _, o := range st.Orders {
 		if !o.Emitted && f.fireAt(&o) <= now {
@@ -242,6 +253,7 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 			o.Emitted = true
 		}
 		if o.Emitted && f.forgetAt(&o) <= now {
+			forgottenCount.Inc(ctx, 1)
 			continue
 		}
 		kept = append(kept, o)
@@ -250,29 +262,48 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 	return f.save(sp, tp, key, &st)
 }
 
-// save writes st (or clears it when empty) and arms the key's timer at its
-// earliest deadline, holding the output watermark at the earliest fact
-// still to be emitted.
+// save writes st (or clears it when empty) and arms one timer per tick at
+// which something is due, tagged with the tick: when the watermark jumps
+// (the end of a bounded input, a catching-up stream) all due ticks fire in
+// one round instead of one round per tick. A tick's timer holds the output
+// watermark at the earliest fact it will emit. Timers already armed with
+// the same hold are not set again; a timer whose work moved to another tick
+// fires and finds nothing due.
 func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bucketState) error {
 	if len(st.Orders) == 0 {
-		f.Fire.Clear(tp)
 		if err := f.Orders.Clear(sp); err != nil {
 			return fmt.Errorf("lifecycle: clear state of key %q: %w", key, err)
 		}
 		return nil
 	}
-	next, hold := int64(math.MaxInt64), int64(math.MaxInt64)
+	holds := map[int64]int64{}
+	due := func(tick, hold int64) {
+		if h, ok := holds[tick]; !ok || hold < h {
+			holds[tick] = hold
+		}
+	}
 	for i := range st.Orders {
 		o := &st.Orders[i]
 		if o.Emitted {
-			next = min(next, f.forgetAt(o))
+			t := f.forgetAt(o)
+			due(t, t)
 		} else {
-			next = min(next, f.fireAt(o))
-			hold = min(hold, f.factAt(o))
+			t := f.fireAt(o)
+			due(t, min(f.factAt(o), t))
 		}
 	}
-	st.FireMillis = next
-	f.Fire.Set(tp, time.UnixMilli(next), timers.WithOutputTimestamp(time.UnixMilli(min(hold, next))))
+	for tick, hold := range holds {
+		i := slices.IndexFunc(st.Armed, func(a armedTimer) bool { return a.Tick == tick })
+		if i >= 0 && st.Armed[i].Hold <= hold {
+			continue
+		}
+		f.Fire.Set(tp, time.UnixMilli(tick), timers.WithTag(strconv.FormatInt(tick, 10)), timers.WithOutputTimestamp(time.UnixMilli(hold)))
+		if i >= 0 {
+			st.Armed[i].Hold = hold
+		} else {
+			st.Armed = append(st.Armed, armedTimer{Tick: tick, Hold: hold})
+		}
+	}
 	if err := f.Orders.Write(sp, *st); err != nil {
 		return fmt.Errorf("lifecycle: write state of key %q: %w", key, err)
 	}

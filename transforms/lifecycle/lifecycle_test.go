@@ -93,7 +93,7 @@ func TestJoin(t *testing.T) {
 	}).Counters() {
 		got[c.Name()] += c.Result()
 	}
-	if want := map[string]int64{"emitted": 2, "expired": 1, "after_emit": 1, "duplicates": 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+	if want := map[string]int64{"emitted": 2, "expired": 1, "after_emit": 1, "duplicates": 1, "forgotten": 3}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("counters %v, want %v", got, want)
 	}
 }
@@ -101,7 +101,7 @@ func TestJoin(t *testing.T) {
 func TestBucketCoderRoundTrip(t *testing.T) {
 	for _, b := range []bucketState{
 		{},
-		{FireMillis: t0, Orders: []orderState{
+		{Armed: []armedTimer{{Tick: t0 + minute, Hold: t0}}, Orders: []orderState{
 			{Fact: OrderFact{OrderID: "A", RestaurantID: "r", DriverID: "d", Zone: "u33dc0", CreatedMillis: t0, DeliveredMillis: t0 + minute},
 				FirstMillis: t0, LastMillis: t0 + minute, EventIDs: []string{"e1", "e2"}, Emitted: true},
 			{Fact: OrderFact{OrderID: "B", CancelledMillis: -5}, EventIDs: []string{}},
