@@ -43,7 +43,7 @@ const (
 
 // Timer granularity: deadlines are rounded up to a tick, so that one timer
 // firing serves every order of a bucket due in the same tick instead of one
-// firing (one runner round) per order. Facts are emitted on the minute;
+// timer per order. Facts are emitted on the minute;
 // forgetting only frees memory, so it waits for a coarser tick.
 const (
 	emitTick   = int64(60_000)
@@ -110,7 +110,8 @@ func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 //
 // Cost: events are batched per bucket of orders within a bundle, and each
 // bucket is one state cell (all its open orders) with one event-time timer
-// set to its earliest deadline, re-armed when it fires. On prism, where each
+// per minute at which something is due (dynamic timer tags, supported by
+// the portable Flink runner since Beam 2.28). On prism, where each
 // state access is a round trip to the runner and each key and timer costs
 // runner bookkeeping, this replaces per-event state reads and writes (two
 // stateful stages, dedup by event_id and a join by order_id, measured at
