@@ -112,11 +112,16 @@ test: stack-deps py-deps
 # Fault tests (issue 7, testing/e2e tag faults): the full graph with 30% of its
 # Kinesis, S3 and DynamoDB calls throttled by testing/faultproxy, outputs equal
 # to the reference; the emulators killed and restarted mid-run (the run fails
-# naming the service, a rerun is exact). On the prism 2.77 job server like
-# test-e2e (~7 min).
+# naming the service, a rerun is exact); TestKill9 (SIGKILL x10 + restarts
+# from the checkpoint table) and TestReshardMidRun (split and merge under a
+# running pipeline) run the pipeline binary with a prism job server of its
+# own per run, so a SIGKILL takes both. On the prism 2.77 job server like
+# test-e2e.
 .PHONY: test-faults
 test-faults: stack-deps
-	TAGS=faults bash runners/prism/isolated.sh ./testing/e2e -test.run 'TestThrottled|TestEmulatorRestart' -test.timeout 30m -test.v
+	$(GO) build -o bin/pipeline ./cmd/pipeline
+	PIPELINE_BIN=$(CURDIR)/bin/pipeline TAGS=faults bash runners/prism/isolated.sh ./testing/e2e \
+		-test.run 'TestThrottled|TestEmulatorRestart|TestKill9|TestReshardMidRun' -test.timeout 90m -test.v
 
 # Fuzz targets (issue 7): the event decoder and the KPL de-aggregator, one
 # after the other (go test -fuzz takes one target per run). make test runs
@@ -229,3 +234,17 @@ test-xlang:
 	rc=0; KINESIS_EXPANSION_ADDR=$$(cat $(STACK_DIR)/expansion-test/endpoint) \
 	  $(GO) test -tags xlang -count=1 -v ./io/xlang/kinesisio/ || rc=$$?; \
 	  EXPANSION_STACK_DIR=$(STACK_DIR)/expansion-test bash runners/expansion/expansion.sh stop; exit $$rc
+
+# The cross-language read round trip (TestReadRoundTrip) on the embedded Flink job server
+# (runners/flink, Beam 2.62 / Flink 1.19) instead of the in-process prism, with its own job
+# server and expansion service instances (~1.5 min).
+.PHONY: test-xlang-flink
+test-xlang-flink:
+	EXPANSION_STACK_DIR=$(STACK_DIR)/expansion-flink-test bash runners/expansion/expansion.sh start
+	JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-xlang-test FLINK_EXPANSION_PORT=-1 bash runners/flink/jobserver.sh start || \
+	  { EXPANSION_STACK_DIR=$(STACK_DIR)/expansion-flink-test bash runners/expansion/expansion.sh stop; exit 1; }
+	rc=0; KINESIS_EXPANSION_ADDR=$$(cat $(STACK_DIR)/expansion-flink-test/endpoint) \
+	  $(GO) test -tags xlang -count=1 -v -run TestReadRoundTrip ./io/xlang/kinesisio/ -args -runner=universal \
+	  -endpoint=$$(cat $(STACK_DIR)/flink-xlang-test/endpoint) -environment_type=LOOPBACK || rc=$$?; \
+	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-xlang-test bash runners/flink/jobserver.sh stop; \
+	  EXPANSION_STACK_DIR=$(STACK_DIR)/expansion-flink-test bash runners/expansion/expansion.sh stop; exit $$rc

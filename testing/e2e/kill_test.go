@@ -1,0 +1,333 @@
+//go:build faults
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
+	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
+	"github.com/deliverypipe/deliverypipe/testing/localstack"
+	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+)
+
+// killOpts are the graph options of the kill test: small horizons, so the
+// replay horizon (archive window + order horizon + dedup horizon = 90 min)
+// is well short of the stream's 18 hours of event time, and an out-of-order
+// bound above the simulator's lateness, so no event is ever late and every
+// window has one pane in every run.
+func killOpts() (delivery.Options, []string) {
+	o := delivery.DefaultOptions()
+	o.AllowedLateness, o.DedupHorizon, o.OrderHorizon = 2*time.Minute, 10*time.Minute, 70*time.Minute
+	flags := []string{"--allowed-lateness=2m", "--dedup-horizon=10m", "--order-horizon=70m", "--archive-window=10m", "--max-out-of-order=3m"}
+	return o, flags
+}
+
+// pipelineBinary builds cmd/pipeline (or takes PIPELINE_BIN).
+func pipelineBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("PIPELINE_BIN"); p != "" {
+		return p
+	}
+	bin := filepath.Join(t.TempDir(), "pipeline")
+	out, err := exec.Command("go", "build", "-o", bin, "../../cmd/pipeline").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build cmd/pipeline: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// pipelineRun is one pipeline process group: a prism v2.77 job server and
+// the pipeline binary (its LOOPBACK workers inside), killed together.
+type pipelineRun struct {
+	prism, pipe *exec.Cmd
+	done        chan error
+	log         *os.File
+}
+
+// startRun starts prism and the pipeline in a new process group.
+func startRun(t *testing.T, bin string, env []string, args []string, logPath string) *pipelineRun {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &pipelineRun{log: logf, done: make(chan error, 1)}
+	r.prism = exec.Command(filepath.Join(root, "bin/prism-2.77"), fmt.Sprintf("--job_port=%d", port), "--serve_http=false")
+	r.prism.Stdout, r.prism.Stderr = logf, logf
+	r.prism.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := r.prism.Start(); err != nil {
+		t.Fatalf("start prism (runners/prism/build.sh builds it): %v", err)
+	}
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	r.pipe = exec.Command(bin, append(args, "--runner=universal", fmt.Sprintf("--endpoint=127.0.0.1:%d", port),
+		"--environment_type=LOOPBACK", "--experiments=prism_disable_sdf_split")...)
+	r.pipe.Env = append(os.Environ(), env...)
+	r.pipe.Stdout, r.pipe.Stderr = logf, logf
+	r.pipe.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: r.prism.Process.Pid}
+	if err := r.pipe.Start(); err != nil {
+		r.kill()
+		t.Fatal(err)
+	}
+	go func() { r.done <- r.pipe.Wait() }()
+	return r
+}
+
+// kill sends SIGKILL to the whole process group and reaps both processes.
+func (r *pipelineRun) kill() {
+	syscall.Kill(-r.prism.Process.Pid, syscall.SIGKILL)
+	r.prism.Wait()
+	if r.pipe != nil && r.pipe.Process != nil {
+		<-r.done
+	}
+	r.log.Close()
+}
+
+// shardRecords lists every record of the stream by shard, in order.
+func shardRecords(t *testing.T, ctx context.Context, c *kinesis.Client, stream string) map[string][]kinesisio.Position {
+	t.Helper()
+	shards, err := c.ListShards(ctx, &kinesis.ListShardsInput{StreamName: aws.String(stream)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]kinesisio.Position{}
+	for _, sh := range shards.Shards {
+		it, err := c.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String(stream), ShardId: sh.ShardId, ShardIteratorType: "TRIM_HORIZON"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		iter := it.ShardIterator
+		for iter != nil {
+			got, err := c.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: iter})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range got.Records {
+				out[*sh.ShardId] = append(out[*sh.ShardId], kinesisio.Position{Sequence: *r.SequenceNumber, SubSequence: -1})
+			}
+			if len(got.Records) == 0 && aws.ToInt64(got.MillisBehindLatest) == 0 {
+				break
+			}
+			iter = got.NextShardIterator
+		}
+	}
+	return out
+}
+
+// countLostDoubled compares the archive's rows per event_id with the
+// distinct events sent; an archived id never sent counts as doubled.
+func countLostDoubled(sent []event.Event, archived map[string]int) (lost, doubled int) {
+	distinct := map[string]bool{}
+	for _, e := range sent {
+		distinct[e.EventID] = true
+	}
+	for id := range distinct {
+		switch n := archived[id]; {
+		case n == 0:
+			lost++
+		case n > 1:
+			doubled += n - 1
+		}
+	}
+	for id, n := range archived {
+		if !distinct[id] {
+			doubled += n
+		}
+	}
+	return lost, doubled
+}
+
+// mkLog returns the path of a log file under dir, creating dir.
+func mkLog(t *testing.T, dir, name string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
+
+// countAfter counts the records of a shard strictly after p (all when p is
+// zero) and up to q (all when q is zero).
+func countAfter(recs []kinesisio.Position, p, q kinesisio.Position) int {
+	n := 0
+	for _, r := range recs {
+		if (p.IsZero() || r.After(p)) && (q.IsZero() || !r.After(q)) {
+			n++
+		}
+	}
+	return n
+}
+
+// TestKill9 produces ≥ 50k events, runs the unbounded pipeline with a
+// checkpoint table and SIGKILLs its process group (prism + pipeline) at
+// random moments 10 times, restarting it each time from the table; a last
+// bounded run finishes at the stream's tip. The final KPI items, Parquet
+// rows and statuses must equal the reference, every event must be in the
+// archive exactly once, and the checkpoints must have advanced between
+// restarts (not every run replayed from the start).
+func TestKill9(t *testing.T) {
+	ctx := context.Background()
+	st := localstack.Shared(t)
+	st.SetEnv(t)
+	r := newResources(t, ctx, st, "kill")
+	cpTable := r.stream + "-cp"
+	if err := checkpoint.NewTable(r.ddb, cpTable).Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cfg := simulator.DefaultConfig()
+	// 12 orders a minute: 18 h of event time, so the replay horizon plus
+	// the order horizon (160 min, which a run must read before it commits
+	// past its start) is ~8k records, within one run between kills.
+	cfg.Seed, cfg.Orders, cfg.OrdersPerMinute = 29, 13000, 12
+	cfg.Start = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	cfg.OutOfOrderBy, cfg.LateBy = time.Minute, 2*time.Minute
+	kc := kinesis.NewFromConfig(r.aws)
+	sent := produce(t, ctx, kc, r.stream, cfg, nil)
+	if len(sent) < 50_000 {
+		t.Fatalf("%d events produced, want at least 50000", len(sent))
+	}
+	recs := shardRecords(t, ctx, kc, r.stream)
+	total := 0
+	for _, rs := range recs {
+		total += len(rs)
+	}
+
+	opts, graphFlags := killOpts()
+	bin := pipelineBinary(t)
+	args := append([]string{"--stream=" + r.stream, "--bucket=" + r.bucket, "--prefix=lake", "--kpi-table=" + r.table,
+		"--status-table=" + r.statusTable, "--checkpoint-table=" + cpTable}, graphFlags...)
+	table := checkpoint.NewTable(r.ddb, cpTable)
+	logs := filepath.Join("..", "..", "out", "kill9")
+	os.MkdirAll(logs, 0o755)
+
+	const kills = 10
+	rng := rand.New(rand.NewSource(31))
+	replayed, resumedRuns := 0, 0
+	for run := 0; run <= kills; run++ {
+		entries, err := table.Load(ctx, r.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		skipped, reread := 0, 0
+		for id, e := range entries {
+			skipped += len(recs[id]) - countAfter(recs[id], e.Position(), kinesisio.Position{})
+			// Records between the checkpoint and the furthest position the
+			// stage had seen are read again: a lower bound of the replay.
+			if e.ReadSequence != "" {
+				reread += countAfter(recs[id], e.Position(), kinesisio.Position{Sequence: e.ReadSequence, SubSequence: 1 << 40})
+			}
+		}
+		if skipped > 0 {
+			resumedRuns++
+		}
+		replayed += reread
+		final := run == kills
+		a := args
+		if final {
+			a = append(append([]string{}, args...), "--bounded")
+		}
+		logPath := filepath.Join(logs, fmt.Sprintf("run%02d.log", run))
+		pr := startRun(t, bin, st.Env(), a, logPath)
+		if final {
+			select {
+			case err := <-pr.done:
+				pr.done <- err
+				pr.kill()
+				if err != nil {
+					t.Fatalf("final bounded run: %v (log %s)", err, logPath)
+				}
+			case <-time.After(20 * time.Minute):
+				pr.kill()
+				t.Fatalf("final bounded run did not finish in 20 min (log %s)", logPath)
+			}
+		} else {
+			// A restart replays the replay horizon and the order horizon
+			// (lifecycle holds its watermark that long) before it commits
+			// again: ~8k records, about a minute on prism at load ~10.
+			wait := time.Duration(60+rng.Intn(80)) * time.Second
+			select {
+			case err := <-pr.done:
+				pr.done <- err
+				pr.kill()
+				t.Fatalf("run %d ended by itself before the kill: %v (log %s)", run, err, logPath)
+			case <-time.After(wait):
+				pr.kill()
+			}
+		}
+		wm := "none"
+		if len(entries) > 0 {
+			wm = time.UnixMilli(checkpoint.ResumeFrom(entries).FinalUntil).UTC().Format("15:04")
+		}
+		t.Logf("run %d: started with %d shard checkpoints (final until %s): %d of %d records skipped, >= %d re-read; %s",
+			run, len(entries), wm, skipped, total, reread, map[bool]string{true: "bounded, finished", false: "killed"}[final])
+	}
+
+	k := compare.Sinks{Bucket: r.bucket, Prefix: "lake", KPITable: r.table, StatusTable: r.statusTable}
+	got, err := compare.Read(ctx, r.aws, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range compare.Compare(compare.Expect(sent, opts, 0), got) {
+		for _, d := range c.Diffs {
+			t.Errorf("%s: %s", c.Name, d)
+		}
+	}
+	archived, err := compare.ArchivedEvents(ctx, r.aws, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for _, e := range sent {
+		distinct[e.EventID] = true
+	}
+	lost, doubled := countLostDoubled(sent, archived)
+	entries, err := table.Load(ctx, r.stream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for id, e := range entries {
+		if e.WatermarkMillis != checkpoint.FinalWatermark || e.Position() != recs[id][len(recs[id])-1] {
+			t.Errorf("after the bounded run, shard %s: %+v, want its last record at the final watermark", id, e)
+		}
+	}
+	t.Logf("RESULT events=%d records=%d distinct=%d kills=%d resumed_runs=%d records_reread>=%d lost=%d doubled=%d (sinks %s)",
+		len(sent), total, len(distinct), kills, resumedRuns, replayed, lost, doubled, strings.Join([]string{r.bucket, r.table}, ","))
+	if lost != 0 || doubled != 0 {
+		t.Errorf("events archive: %d lost, %d doubled", lost, doubled)
+	}
+	if resumedRuns < kills/2 {
+		t.Errorf("only %d of %d restarts skipped records: the checkpoint did not advance", resumedRuns, kills)
+	}
+}
