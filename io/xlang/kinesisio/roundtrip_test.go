@@ -11,6 +11,7 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal" // -runner=universal: a job server such as Flink's
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -32,8 +33,9 @@ func bytesToString(b []byte) string { return string(b) }
 
 // TestReadRoundTrip writes records to a stream on the local kinesalite, reads
 // them back with the cross-language Read (KinesisIO.read() in the expansion
-// service's Java worker) on the in-process prism, and compares the payloads
-// with what was written.
+// service's Java worker) and compares the payloads with what was written. It
+// runs on the in-process prism, or on a job server given with
+// -runner=universal -endpoint=HOST:PORT -environment_type=LOOPBACK.
 func TestReadRoundTrip(t *testing.T) {
 	const shards, n = 2, 300
 	addr := expansionAddr(t)
