@@ -24,6 +24,7 @@ var (
 	orders = flag.Int("orders", 5000, "orders in the workload (≈ 4 events each)")
 	seed   = flag.Int64("seed", 1, "simulator seed")
 	source = flag.String("source", "create", "source of the full graph: create (beam.Create) or file (textio over JSON Lines)")
+	long   = flag.Int("long-orders", 2_500_000, "orders of BenchmarkLongRunPlain (≈ 4 events each)")
 )
 
 // TestMain runs the graph benchmarks on prism unless -runner says otherwise
@@ -87,7 +88,7 @@ func BenchmarkFullGraph(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	var expired int64
+	var expired, forgotten int64
 	b.ResetTimer()
 	start := cpuTime(b)
 	for b.Loop() {
@@ -112,10 +113,41 @@ func BenchmarkFullGraph(b *testing.B) {
 				b.Errorf("counter %s = %d, plain Go computed %d", k, got[k], v)
 			}
 		}
-		expired = got["lifecycle.expired"]
+		expired, forgotten = got["lifecycle.expired"], got["lifecycle.forgotten"]
+		// State expiry: at the end of a bounded run the watermark passes
+		// every deadline, so every order's state must have been dropped.
+		if forgotten != got["bench."+CountOrderFacts] {
+			b.Errorf("lifecycle.forgotten = %d, want every order (%d facts): state left behind", forgotten, got["bench."+CountOrderFacts])
+		}
 	}
 	report(b, len(w.Lines), start)
 	b.ReportMetric(float64(expired), "expired-orders")
+	b.ReportMetric(float64(forgotten), "forgotten-orders")
+}
+
+// BenchmarkLongRunPlain is the long run (issue 8): -long-orders orders
+// streamed through the plain-Go path with event-time expiry (LongRun), peak
+// RSS and the most state held at once, and a check that all state expires.
+func BenchmarkLongRunPlain(b *testing.B) {
+	o := delivery.DefaultOptions()
+	var r LongResult
+	start := cpuTime(b)
+	for b.Loop() {
+		var err error
+		if r, err = LongRun(*long, *seed, o.WindowSize, o.WindowPeriod); err != nil {
+			b.Fatal(err)
+		}
+		if r.Forgotten != r.OrdersSeen || r.Facts != r.OrdersSeen {
+			b.Errorf("%d orders seen, %d facts, %d forgotten: state left behind", r.OrdersSeen, r.Facts, r.Forgotten)
+		}
+	}
+	report(b, int(r.Events), start)
+	b.ReportMetric(float64(r.OrdersSeen), "orders")
+	b.ReportMetric(float64(r.MaxOpenOrders), "max-open-orders")
+	b.ReportMetric(float64(r.OpenOrdersAtEnd), "open-orders-at-end")
+	b.ReportMetric(float64(r.MaxOpenWindows), "max-open-windows")
+	b.ReportMetric(float64(r.HeapAtEndMiB), "heap-at-end-MiB")
+	b.ReportMetric(float64(r.Expired), "expired-orders")
 }
 
 // BenchmarkPlainGo is the ceiling: the same computation as a plain Go loop.

@@ -32,7 +32,8 @@ def fmt(x):
 
 print("| series | metric | median | min–max | rounds |\n|---|---|---|---|---|")
 for series, metrics in vals.items():
-    for metric in ("events/s", "cpu-ns/event", "ns/event", "peak-rss-MiB", "bytes/event", "events", "expired-orders", "query_s", "total_s"):
+    for metric in ("events/s", "cpu-ns/event", "ns/event", "peak-rss-MiB", "bytes/event", "events", "expired-orders",
+                   "forgotten-orders", "orders", "max-open-orders", "open-orders-at-end", "heap-at-end-MiB", "query_s", "total_s"):
         rs = metrics.get(metric)
         if rs:
             xs = list(rs.values())
