@@ -48,7 +48,15 @@ func ev(order string, typ event.Type, at int64) event.Event {
 		EventTimeMillis: at, Location: event.Location{Lat: 52.520008, Lon: 13.404954}}
 }
 
-func TestJoin(t *testing.T) {
+// TestTrack runs the same stream with state keyed per order, all orders in
+// one cell, and the default buckets: the results must not depend on it.
+func TestTrack(t *testing.T) {
+	for _, buckets := range []int{0, 1, DefaultBuckets} {
+		t.Run(fmt.Sprint("buckets=", buckets), func(t *testing.T) { testTrack(t, buckets) })
+	}
+}
+
+func testTrack(t *testing.T, buckets int) {
 	c := teststream.NewConfig()
 	add := func(es ...event.Event) {
 		for _, e := range es {
@@ -77,7 +85,7 @@ func TestJoin(t *testing.T) {
 		t.Fatal(err)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	unique, facts := Track(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour))
+	unique, facts := Track(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour), WithBuckets(buckets))
 	passert.Count(s, unique, "unique events", 8)
 	// By hand: A prep 0→10, delivery 10→30, total 30, stamped at delivery (30);
 	// B cancelled at 5; C expires at 3 + 60 = 63.

@@ -1,0 +1,21 @@
+package lifecycle_test
+
+import (
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/deliverypipe/deliverypipe/transforms/event"
+	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
+)
+
+// Deduplicate order events and join them into one fact per order; the
+// deduplicated events feed the archive and the KPIs, the facts the
+// delivery-time KPIs.
+func ExampleTrack() {
+	_, s := beam.NewPipelineWithRoot()
+	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1"}) // stamped with event time in a real graph (parse.WithEventTime)
+	unique, facts := lifecycle.Track(s, events, lifecycle.WithHorizon(2*time.Hour), lifecycle.WithBuckets(64))
+	deliveries := lifecycle.Deliveries(s, facts) // PCollection<kpi.Delivery>
+	_, _ = unique, deliveries
+}
