@@ -103,7 +103,7 @@ func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 //
 // A repeated event_id is dropped (counter dedup.duplicates) as long as its
 // order is remembered: until the watermark passes the later of first event +
-// horizon and latest event + dedup horizon. Event ids belong to orders (a
+// horizon and latest event + dedup horizon, rounded up to 15 minutes. Event ids belong to orders (a
 // repeat is a resent event), so remembering them in the order's state is
 // enough. Events of an order after its fact was emitted are passed on as
 // events but do not change the fact (counter lifecycle.after_emit).
@@ -117,8 +117,11 @@ func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 // stateful stages, dedup by event_id and a join by order_id, measured at
 // 1.8k events/s together) by a few per bundle. The timer's output timestamp
 // holds the watermark at the earliest fact still to be emitted, so
-// downstream event-time windows see every fact on time. Only value state and
-// event-time timers are used, so it runs on Flink.
+// downstream event-time windows see every fact on time. The price: a cell is
+// read and rewritten whole for every batch and every tick, so its cost grows
+// with the open orders per bucket (raise WithBuckets for streams with many
+// open orders). Only value state and event-time timers are used, as Flink
+// requires; this stage has not been run on Flink yet.
 func Track(s beam.Scope, events beam.PCollection, opts ...Option) (unique, facts beam.PCollection) {
 	s = s.Scope("lifecycle.Track")
 	fn := &trackFn{
