@@ -26,8 +26,8 @@ import (
 
 // TestReshardMidRun runs the unbounded pipeline (checkpoint table on) while
 // the stream is resharded under it: a third of the events, then a split of
-// the first shard, a third, a merge of the split's upper child with the
-// second shard, the last third. The run is then killed and a bounded run
+// the first shard, a third, a merge of two adjacent open shards, the last
+// third. The run is then killed and a bounded run
 // finishes from the checkpoint table. The outputs must equal the reference
 // and every event must be archived exactly once.
 func TestReshardMidRun(t *testing.T) {
