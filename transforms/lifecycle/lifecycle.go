@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -38,7 +39,7 @@ const (
 	DefaultGrace        = time.Minute
 	DefaultHorizon      = 2 * time.Hour
 	DefaultDedupHorizon = time.Hour
-	DefaultBuckets      = 64
+	DefaultBuckets      = 16
 )
 
 // Timer granularity: deadlines are rounded up to a tick, so that one timer
@@ -49,6 +50,13 @@ const (
 	emitTick   = int64(60_000)
 	forgetTick = int64(15 * 60_000)
 )
+
+// maxArmed bounds the timers armed per key at once. On Flink (Beam 2.62) the
+// Go harness sends every timer as its own data message and a bundle that
+// sends more than about 100 of them deadlocks (runners/README.md, "Known
+// problems"): with DefaultBuckets keys a bundle sets at most
+// DefaultBuckets × maxArmed timers.
+const maxArmed = 4
 
 var (
 	emittedCount = beam.NewCounter("lifecycle", "emitted")
@@ -81,7 +89,7 @@ func WithDedupHorizon(d time.Duration) Option {
 }
 
 // WithBuckets sets how many state keys the orders are spread over (default
-// 64). Every key holds the state of all its orders in one cell, so a bundle
+// 16). Every key holds the state of all its orders in one cell, so a bundle
 // costs one state read and one write per key it touches, whatever the number
 // of events: fewer keys amortise better on runners where a state access is a
 // round trip (prism), more keys keep each cell small when many orders are
@@ -267,9 +275,9 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 }
 
 // save writes st (or clears it when empty) and arms one timer per tick at
-// which something is due, tagged with the tick: when the watermark jumps
-// (the end of a bounded input, a catching-up stream) all due ticks fire in
-// one round instead of one round per tick. A tick's timer holds the output
+// which something is due, tagged with the tick, for the earliest maxArmed
+// ticks: when the watermark jumps (the end of a bounded input, a catching-up
+// stream) they fire in one round instead of one round per tick. A tick's timer holds the output
 // watermark at the earliest fact it will emit. Timers already armed with
 // the same hold are not set again; a timer whose work moved to another tick
 // fires and finds nothing due.
@@ -296,7 +304,14 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bu
 			due(t, min(f.factAt(o), t))
 		}
 	}
-	for tick, hold := range holds {
+	// Arm only the earliest maxArmed ticks; the earliest one also holds
+	// the watermark for the facts of the ticks not armed yet.
+	ticks := slices.Sorted(maps.Keys(holds))
+	for _, t := range ticks[min(maxArmed, len(ticks)):] {
+		holds[ticks[0]] = min(holds[ticks[0]], holds[t])
+	}
+	for _, tick := range ticks[:min(maxArmed, len(ticks))] {
+		hold := holds[tick]
 		i := slices.IndexFunc(st.Armed, func(a armedTimer) bool { return a.Tick == tick })
 		if i >= 0 && st.Armed[i].Hold <= hold {
 			continue
