@@ -44,15 +44,21 @@ type stage struct {
 	want  func(r Rows) map[string]int64
 }
 
-// stages are cumulative (each one is the one before plus a stage, except kpi
-// and lifecycle, which both follow dedup as in delivery.Build), so a stage's
-// own cost per event is the difference of consecutive cpu-ns/event figures
-// (or of seconds per run at the same event count).
+// stages are prefixes of delivery.Build: parse; parse + the standalone
+// dedup.Dedup; parse + lifecycle.Track (dedup and the order join in one
+// stage, as the graph has it since 76c7f99); the full graph; parse + Track +
+// sliding-window event-type KPIs. A stage's own cost per event is the
+// difference to the prefix it extends (seconds per run at the same events).
 func stages() []stage {
 	o := options()
 	deduped := func(s beam.Scope, raw beam.PCollection) beam.PCollection {
 		valid, _ := parse.Parse(s, raw)
 		return dedup.Dedup(s, parse.WithEventTime(s, valid), dedup.WithHorizon(o.DedupHorizon))
+	}
+	// tracked is delivery.Build's dedup + lifecycle stage.
+	tracked := func(s beam.Scope, valid beam.PCollection) (unique, facts beam.PCollection) {
+		return lifecycle.Track(s, parse.WithEventTime(s, valid),
+			lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon))
 	}
 	count := func(s beam.Scope, name string, col beam.PCollection) {
 		beam.ParDo0(s.Scope("bench.Count"), &countFn{Name: name}, col)
@@ -70,13 +76,11 @@ func stages() []stage {
 		}, func(r Rows) map[string]int64 {
 			return map[string]int64{"bench.unique": r.Unique}
 		}},
-		{"lifecycle", func(s beam.Scope, raw beam.PCollection) {
-			events := deduped(s, raw)
-			// Also counted as in the full graph, where several stages read
-			// dedup's output: on the in-process prism 2.62 a join fed by
-			// dedup alone emitted no facts (seen with 500 orders).
-			count(s, "unique", events)
-			count(s, CountOrderFacts, lifecycle.Join(s, events, lifecycle.WithHorizon(o.OrderHorizon)))
+		{"track", func(s beam.Scope, raw beam.PCollection) {
+			valid, _ := parse.Parse(s, raw)
+			unique, facts := tracked(s, valid)
+			count(s, "unique", unique)
+			count(s, CountOrderFacts, facts)
 		}, func(r Rows) map[string]int64 {
 			return map[string]int64{"bench.unique": r.Unique, "bench." + CountOrderFacts: r.OrderFacts, "lifecycle.expired": r.ExpiredOrders}
 		}},
@@ -84,8 +88,11 @@ func stages() []stage {
 			FullGraph(s, raw, o)
 		}, Expected},
 		{"kpi", func(s beam.Scope, raw beam.PCollection) {
-			w := kpi.SlidingWindows(s, deduped(s, raw), o.WindowSize, o.WindowPeriod, o.AllowedLateness, kpi.OnTimeOnly())
-			count(s, CountEventTypeCounts, kpi.EventTypeCounts(s, w))
+			valid, _ := parse.Parse(s, raw)
+			unique, _ := tracked(s, valid)
+			w := kpi.Windows{Size: o.WindowSize, Period: o.WindowPeriod, AllowedLateness: o.AllowedLateness,
+				Options: []kpi.WindowOption{kpi.OnTimeOnly()}}
+			count(s, CountEventTypeCounts, kpi.EventTypeCounts(s, unique, w))
 		}, func(r Rows) map[string]int64 {
 			return map[string]int64{"bench." + CountEventTypeCounts: r.EventTypeCounts}
 		}},
@@ -93,13 +100,12 @@ func stages() []stage {
 }
 
 // BenchmarkStage runs each stage prefix of the graph (parse; + dedup;
-// + lifecycle join; the full graph; dedup + sliding-window event-type KPIs)
+// + lifecycle.Track; the full graph; Track + sliding-window event-type KPIs)
 // on the workload with the runner of the flags (-runner=flink ... with
 // -source=file for Flink's batch translation, -source=stream for its
 // streaming one) and checks its counters against plain Go. Issue 4's
 // per-stage figures (docs/benchmarks.md, "Flink"). Behind the stagebench
-// tag: it is written against the stage APIs of commit 00c3b0f
-// (dedup.Dedup, lifecycle.Join), which a pending change merges.
+// tag, as it takes minutes per run on Flink.
 func BenchmarkStage(b *testing.B) {
 	w := workload(b)
 	o := options()
