@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
@@ -132,15 +133,28 @@ func (f *conditionalPutFn) FinishBundle(ctx context.Context, _ func(beam.X)) err
 func (f *conditionalPutFn) flush(ctx context.Context) error {
 	items := f.pending
 	f.pending = nil
-	g, ctx := errgroup.WithContext(ctx)
+	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(f.Cfg.Concurrency)
+	var n putCounts
 	for _, item := range items {
-		g.Go(func() error { return f.put(ctx, item) })
+		g.Go(func() error { return f.put(gctx, item, &n) })
 	}
-	return g.Wait()
+	err := g.Wait()
+	// Beam counters are not safe for concurrent use (a bundle's metric map
+	// is written unlocked): the puts count atomically, the bundle's
+	// goroutine reports.
+	f.applied.Inc(ctx, n.applied.Load())
+	f.skipped.Inc(ctx, n.skipped.Load())
+	f.throttles.Inc(ctx, n.throttles.Load())
+	return err
 }
 
-func (f *conditionalPutFn) put(ctx context.Context, item map[string]types.AttributeValue) error {
+// putCounts are the outcomes of one flush's concurrent puts.
+type putCounts struct {
+	applied, skipped, throttles atomic.Int64
+}
+
+func (f *conditionalPutFn) put(ctx context.Context, item map[string]types.AttributeValue, n *putCounts) error {
 	values := make(map[string]types.AttributeValue, len(f.valueOf))
 	for ph, attr := range f.valueOf {
 		values[ph] = item[attr]
@@ -157,17 +171,17 @@ func (f *conditionalPutFn) put(ctx context.Context, item map[string]types.Attrib
 		var ccf *types.ConditionalCheckFailedException
 		switch {
 		case err == nil:
-			f.applied.Inc(ctx, 1)
+			n.applied.Add(1)
 			return nil
 		case errors.As(err, &ccf):
-			f.skipped.Inc(ctx, 1)
+			n.skipped.Add(1)
 			return nil
 		case !throttled(err):
 			return fmt.Errorf("dynamodbio: PutItem on %s: %w", f.Cfg.Table, err)
 		case attempt >= f.Cfg.MaxAttempts:
 			return fmt.Errorf("dynamodbio: PutItem on %s still throttled after %d attempts: %w", f.Cfg.Table, attempt, err)
 		}
-		f.throttles.Inc(ctx, 1)
+		n.throttles.Add(1)
 		if err := backoff(ctx, f.Cfg, attempt); err != nil {
 			return err
 		}
