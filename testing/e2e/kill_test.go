@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -169,6 +170,20 @@ func countLostDoubled(sent []event.Event, archived map[string]int) (lost, double
 	return lost, doubled
 }
 
+// envInt reads a positive integer from the environment, or returns def.
+func envInt(t *testing.T, name string, def int) int {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive integer", name, v)
+	}
+	return n
+}
+
 // mkLog returns the path of a log file under dir, creating dir.
 func mkLog(t *testing.T, dir, name string) string {
 	t.Helper()
@@ -232,7 +247,9 @@ func TestKill9(t *testing.T) {
 	logs := filepath.Join("..", "..", "out", "kill9")
 	os.MkdirAll(logs, 0o755)
 
-	const kills = 10
+	// KILL9_KILLS and KILL9_SECONDS (the shortest run before a kill; runs
+	// last up to 80 s more) shorten or lengthen the test.
+	kills, minRun := envInt(t, "KILL9_KILLS", 10), envInt(t, "KILL9_SECONDS", 60)
 	rng := rand.New(rand.NewSource(31))
 	replayed, resumedRuns := 0, 0
 	for run := 0; run <= kills; run++ {
@@ -276,7 +293,7 @@ func TestKill9(t *testing.T) {
 			// A restart replays the replay horizon and the order horizon
 			// (lifecycle holds its watermark that long) before it commits
 			// again: ~8k records, about a minute on prism at load ~10.
-			wait := time.Duration(60+rng.Intn(80)) * time.Second
+			wait := time.Duration(minRun+rng.Intn(80)) * time.Second
 			select {
 			case err := <-pr.done:
 				pr.done <- err
