@@ -82,7 +82,7 @@ test-flink: stack-deps
 	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test $(GO) test -tags flink -run TestFlink $(RUNNER_TEST_FLAGS) ./testing/e2e/ -args -flink.orders=$(FLINK_ORDERS) || rc=$$?; \
 	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh stop; exit $$rc
 
-# The Flink end-to-end test with 100 orders, run by make test (≈2 min, mostly the
+# The Flink end-to-end test with 100 orders, run by make test (2–3 min, mostly the
 # watermark's wall-clock idle advancement closing the last windows).
 test-flink-ci:
 	$(MAKE) test-flink FLINK_ORDERS=100

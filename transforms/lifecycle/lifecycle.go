@@ -129,7 +129,7 @@ func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 // read and rewritten whole for every batch and every tick, so its cost grows
 // with the open orders per bucket (raise WithBuckets for streams with many
 // open orders). Only value state and event-time timers are used, as Flink
-// requires; this stage has not been run on Flink yet.
+// requires; it runs on Flink in make test-flink.
 func Track(s beam.Scope, events beam.PCollection, opts ...Option) (unique, facts beam.PCollection) {
 	s = s.Scope("lifecycle.Track")
 	fn := &trackFn{
