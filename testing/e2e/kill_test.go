@@ -205,6 +205,20 @@ func countAfter(recs []kinesisio.Position, p, q kinesisio.Position) int {
 	return n
 }
 
+// newCheckpointedResources creates the resources of a run with a checkpoint
+// table, and returns them with the table and the pipeline flags naming them.
+func newCheckpointedResources(t *testing.T, ctx context.Context, st *localstack.Stack, prefix string) (resources, *checkpoint.Table, []string) {
+	t.Helper()
+	r := newResources(t, ctx, st, prefix)
+	name := r.stream + "-cp"
+	table := checkpoint.NewTable(r.ddb, name)
+	if err := table.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return r, table, []string{"--stream=" + r.stream, "--bucket=" + r.bucket, "--prefix=lake", "--kpi-table=" + r.table,
+		"--status-table=" + r.statusTable, "--checkpoint-table=" + name}
+}
+
 // TestKill9 produces ≥ 50k events, runs the unbounded pipeline with a
 // checkpoint table and SIGKILLs its process group (prism + pipeline) at
 // random moments 10 times, restarting it each time from the table; a last
@@ -216,11 +230,7 @@ func TestKill9(t *testing.T) {
 	ctx := context.Background()
 	st := localstack.Shared(t)
 	st.SetEnv(t)
-	r := newResources(t, ctx, st, "kill")
-	cpTable := r.stream + "-cp"
-	if err := checkpoint.NewTable(r.ddb, cpTable).Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	r, table, sinkFlags := newCheckpointedResources(t, ctx, st, "kill")
 	cfg := simulator.DefaultConfig()
 	// 12 orders a minute: 18 h of event time, so the replay horizon plus
 	// the order horizon (160 min, which a run must read before it commits
@@ -243,9 +253,7 @@ func TestKill9(t *testing.T) {
 
 	opts, graphFlags := killOpts()
 	bin := pipelineBinary(t)
-	args := append([]string{"--stream=" + r.stream, "--bucket=" + r.bucket, "--prefix=lake", "--kpi-table=" + r.table,
-		"--status-table=" + r.statusTable, "--checkpoint-table=" + cpTable}, graphFlags...)
-	table := checkpoint.NewTable(r.ddb, cpTable)
+	args := append(sinkFlags, graphFlags...)
 	logs := filepath.Join("..", "..", "out", "kill9")
 	os.MkdirAll(logs, 0o755)
 

@@ -16,7 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
@@ -34,11 +33,7 @@ func TestReshardMidRun(t *testing.T) {
 	ctx := context.Background()
 	st := localstack.Shared(t)
 	st.SetEnv(t)
-	r := newResources(t, ctx, st, "rsh")
-	cpTable := r.stream + "-cp"
-	if err := checkpoint.NewTable(r.ddb, cpTable).Ensure(ctx); err != nil {
-		t.Fatal(err)
-	}
+	r, table, sinkFlags := newCheckpointedResources(t, ctx, st, "rsh")
 	cfg := simulator.DefaultConfig()
 	cfg.Seed, cfg.Orders, cfg.OrdersPerMinute = 37, 3000, 48
 	cfg.Start = time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
@@ -74,8 +69,7 @@ func TestReshardMidRun(t *testing.T) {
 
 	opts, graphFlags := killOpts()
 	bin := pipelineBinary(t)
-	args := append([]string{"--stream=" + r.stream, "--bucket=" + r.bucket, "--prefix=lake", "--kpi-table=" + r.table,
-		"--status-table=" + r.statusTable, "--checkpoint-table=" + cpTable}, graphFlags...)
+	args := append(sinkFlags, graphFlags...)
 	logs := filepath.Join("..", "..", "out", "reshard")
 	pr := startRun(t, bin, st.Env(), args, mkLog(t, logs, "unbounded.log"))
 	// Reshard only once the run is writing: the first KPI item is in DynamoDB.
@@ -145,7 +139,7 @@ func TestReshardMidRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	lost, doubled := countLostDoubled(sent, archived)
-	entries, err := checkpoint.NewTable(r.ddb, cpTable).Load(ctx, r.stream)
+	entries, err := table.Load(ctx, r.stream)
 	if err != nil {
 		t.Fatal(err)
 	}
