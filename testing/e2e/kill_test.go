@@ -147,6 +147,28 @@ func shardRecords(t *testing.T, ctx context.Context, c *kinesis.Client, stream s
 	return out
 }
 
+// checkOutputs compares the run's KPI items, statuses and Parquet rows with
+// the reference over sent, reporting each difference, and counts the events
+// lost and doubled in the events archive.
+func checkOutputs(t *testing.T, ctx context.Context, r resources, sent []event.Event, opts delivery.Options) (lost, doubled int) {
+	t.Helper()
+	k := compare.Sinks{Bucket: r.bucket, Prefix: "lake", KPITable: r.table, StatusTable: r.statusTable}
+	got, err := compare.Read(ctx, r.aws, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range compare.Compare(compare.Expect(sent, opts, 0), got) {
+		for _, d := range c.Diffs {
+			t.Errorf("%s: %s", c.Name, d)
+		}
+	}
+	archived, err := compare.ArchivedEvents(ctx, r.aws, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return countLostDoubled(sent, archived)
+}
+
 // countLostDoubled compares the archive's rows per event_id with the
 // distinct events sent; an archived id never sent counts as doubled.
 func countLostDoubled(sent []event.Event, archived map[string]int) (lost, doubled int) {
@@ -321,25 +343,11 @@ func TestKill9(t *testing.T) {
 			run, len(entries), wm, skipped, total, reread, map[bool]string{true: "bounded, finished", false: "killed"}[final])
 	}
 
-	k := compare.Sinks{Bucket: r.bucket, Prefix: "lake", KPITable: r.table, StatusTable: r.statusTable}
-	got, err := compare.Read(ctx, r.aws, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range compare.Compare(compare.Expect(sent, opts, 0), got) {
-		for _, d := range c.Diffs {
-			t.Errorf("%s: %s", c.Name, d)
-		}
-	}
-	archived, err := compare.ArchivedEvents(ctx, r.aws, k)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lost, doubled := checkOutputs(t, ctx, r, sent, opts)
 	distinct := map[string]bool{}
 	for _, e := range sent {
 		distinct[e.EventID] = true
 	}
-	lost, doubled := countLostDoubled(sent, archived)
 	entries, err := table.Load(ctx, r.stream)
 	if err != nil {
 		t.Fatal(err)

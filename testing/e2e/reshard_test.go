@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
-	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
 	"github.com/deliverypipe/deliverypipe/testing/simulator"
@@ -124,21 +123,7 @@ func TestReshardMidRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := compare.Sinks{Bucket: r.bucket, Prefix: "lake", KPITable: r.table, StatusTable: r.statusTable}
-	got, err := compare.Read(ctx, r.aws, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range compare.Compare(compare.Expect(sent, opts, 0), got) {
-		for _, d := range c.Diffs {
-			t.Errorf("%s: %s", c.Name, d)
-		}
-	}
-	archived, err := compare.ArchivedEvents(ctx, r.aws, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lost, doubled := countLostDoubled(sent, archived)
+	lost, doubled := checkOutputs(t, ctx, r, sent, opts)
 	entries, err := table.Load(ctx, r.stream)
 	if err != nil {
 		t.Fatal(err)
