@@ -39,6 +39,12 @@
 // dynamodbio/skipped_not_forward). WithTimeAttribute("") drops the tie-break,
 // so equal ranks keep the first written.
 //
+// Within a bundle UpsertForward sends one put per order, the greatest of that
+// order's rows by the same order (up to 4096 orders per flush; metric
+// dynamodbio/coalesced_<table> counts the rows not sent): the others could not
+// be what the table ends with. A replay or catch-up bundle holds several
+// events of most orders, so this cuts the conditional puts several times.
+//
 // Both tables are created with on-demand billing (PAY_PER_REQUEST). Attribute
 // names are options (WithKeyAttribute, WithPaneAttribute, ...).
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync/atomic"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -21,8 +22,13 @@ func init() {
 }
 
 // flushAt is how many conditional puts a bundle buffers before sending them
-// with bounded concurrency.
-const flushAt = 128
+// with bounded concurrency. UpsertForward buffers up to forwardFlushAt
+// orders instead: it keeps one put per order (the one that would win), and
+// a replay or catch-up bundle carries several events of most orders.
+const (
+	flushAt        = 128
+	forwardFlushAt = 4096
+)
 
 // Condition kinds of conditionalPutFn.
 const (
@@ -66,8 +72,10 @@ type conditionalPutFn struct {
 	names     map[string]string
 	valueOf   map[string]string // placeholder -> item attribute it takes its value from
 	pending   []map[string]types.AttributeValue
+	pendingAt map[string]int // UpsertForward: key -> index in pending
 	applied   beam.Counter
 	skipped   beam.Counter
+	coalesced beam.Counter
 	throttles beam.Counter
 }
 
@@ -99,6 +107,8 @@ func (f *conditionalPutFn) Setup(ctx context.Context) error {
 	f.applied = beam.NewCounter("dynamodbio", "applied_"+f.Cfg.Table)
 	f.skipped = beam.NewCounter("dynamodbio", skipped)
 	f.throttles = beam.NewCounter("dynamodbio", "throttled_"+f.Cfg.Table)
+	f.coalesced = beam.NewCounter("dynamodbio", "coalesced_"+f.Cfg.Table)
+	f.pendingAt = map[string]int{}
 	return nil
 }
 
@@ -114,12 +124,62 @@ func (f *conditionalPutFn) ProcessElement(ctx context.Context, row beam.X, emit 
 			return fmt.Errorf("dynamodbio: item for %s lacks numeric attribute %q", f.Cfg.Table, attr)
 		}
 	}
-	f.pending = append(f.pending, item)
 	emit(row)
-	if len(f.pending) >= flushAt {
+	if f.Kind != condForward {
+		f.pending = append(f.pending, item)
+		if len(f.pending) >= flushAt {
+			return f.flush(ctx)
+		}
+		return nil
+	}
+	// Of an order's puts in one flush only the greatest by (rank, event
+	// time) can be what the table ends with, so the others are not sent.
+	key, err := keyString(item[f.Cfg.KeyAttr])
+	if err != nil {
+		return fmt.Errorf("dynamodbio: item for %s: %w", f.Cfg.Table, err)
+	}
+	if i, ok := f.pendingAt[key]; ok {
+		f.coalesced.Inc(ctx, 1)
+		if f.forwardOf(item, f.pending[i]) {
+			f.pending[i] = item
+		}
+		return nil
+	}
+	f.pendingAt[key] = len(f.pending)
+	f.pending = append(f.pending, item)
+	if len(f.pending) >= forwardFlushAt {
 		return f.flush(ctx)
 	}
 	return nil
+}
+
+// forwardOf reports whether UpsertForward's condition lets a replace b:
+// a higher rank, or the same rank and a later event time.
+func (f *conditionalPutFn) forwardOf(a, b map[string]types.AttributeValue) bool {
+	ra, rb := number(a[f.Cfg.RankAttr]), number(b[f.Cfg.RankAttr])
+	if ra != rb || f.Cfg.TimeAttr == "" {
+		return ra > rb
+	}
+	return number(a[f.Cfg.TimeAttr]) > number(b[f.Cfg.TimeAttr])
+}
+
+// number is the value of a numeric attribute (checked numeric on arrival).
+func number(v types.AttributeValue) float64 {
+	x, _ := strconv.ParseFloat(v.(*types.AttributeValueMemberN).Value, 64)
+	return x
+}
+
+// keyString is a partition key attribute as a map key.
+func keyString(v types.AttributeValue) (string, error) {
+	switch k := v.(type) {
+	case *types.AttributeValueMemberS:
+		return "S" + k.Value, nil
+	case *types.AttributeValueMemberN:
+		return "N" + k.Value, nil
+	case *types.AttributeValueMemberB:
+		return "B" + string(k.Value), nil
+	}
+	return "", fmt.Errorf("key attribute is %T, want a string, number or binary", v)
 }
 
 // FinishBundle sends the remaining puts. Beam requires the emitter of
@@ -133,6 +193,7 @@ func (f *conditionalPutFn) FinishBundle(ctx context.Context, _ func(beam.X)) err
 func (f *conditionalPutFn) flush(ctx context.Context) error {
 	items := f.pending
 	f.pending = nil
+	clear(f.pendingAt)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(f.Cfg.Concurrency)
 	var n putCounts

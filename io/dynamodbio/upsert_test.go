@@ -2,6 +2,8 @@ package dynamodbio
 
 import (
 	"context"
+	"fmt"
+	"math/rand"
 	"reflect"
 	"testing"
 
@@ -104,5 +106,48 @@ func TestUpsertForward(t *testing.T) {
 				t.Errorf("skipped_not_forward = %d, want %d", skipped, tc.wantSkipped)
 			}
 		})
+	}
+}
+
+// TestUpsertForwardOneBundle writes many orders' status events in one
+// pipeline, each order's events shuffled (a replay's bundle carries several
+// events per order, which the writer coalesces), and checks every stored
+// status against the greatest by (rank, event time) computed here, and that
+// each row was either put, refused or coalesced.
+func TestUpsertForwardOneBundle(t *testing.T) {
+	types := []event.Type{event.OrderCreated, event.OrderAccepted, event.PickedUp, event.Delivered, event.Cancelled}
+	rng := rand.New(rand.NewSource(5))
+	var rows []statusItem
+	want := map[string]statusItem{}
+	for o := 0; o < 300; o++ {
+		id := fmt.Sprintf("o-%03d", o)
+		for i := 0; i < 1+rng.Intn(6); i++ {
+			typ := types[rng.Intn(len(types))]
+			it := statusItem{OrderID: id, Status: string(typ), Rank: typ.Rank(), EventTimeMs: int64(rng.Intn(5))}
+			rows = append(rows, it)
+			if w, ok := want[id]; !ok || it.Rank > w.Rank || it.Rank == w.Rank && it.EventTimeMs > w.EventTimeMs {
+				want[id] = it
+			}
+		}
+	}
+	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+	c := setup(t)
+	table := tableName(t)
+	if err := EnsureStatusTable(context.Background(), c, table); err != nil {
+		t.Fatal(err)
+	}
+	counters := run(t, func(s beam.Scope) { UpsertForward(s, beam.CreateList(s, rows), table) })
+	got := scan[statusItem](t, c, table)
+	if len(got) != len(want) {
+		t.Errorf("%d items stored, want %d", len(got), len(want))
+	}
+	for _, g := range got {
+		if w := want[g.OrderID]; g.Rank != w.Rank || g.EventTimeMs != w.EventTimeMs {
+			t.Errorf("order %s stored %+v, want %+v", g.OrderID, g, w)
+		}
+	}
+	n := counters["applied_"+table] + counters["skipped_not_forward"] + counters["coalesced_"+table]
+	if n != int64(len(rows)) {
+		t.Errorf("applied + skipped + coalesced = %d, want the %d rows (counters %v)", n, len(rows), counters)
 	}
 }
