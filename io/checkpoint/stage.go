@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -58,7 +59,8 @@ func Commit(s beam.Scope, records beam.PCollection, written []beam.PCollection, 
 	fn := &commitFn{
 		Table: table, Stream: stream, PeriodMillis: time.Minute.Milliseconds(),
 		Buckets: state.MakeBagState[Summary]("buckets"),
-		Next:    state.MakeValueState[int64]("next"),
+		Armed:   state.MakeValueState[int64]("armed"),
+		Fired:   state.MakeValueState[int64]("fired"),
 		Latest:  state.MakeValueState[int64]("latest"),
 		Tick:    timers.InEventTime("tick"),
 	}
@@ -94,12 +96,11 @@ type commitFn struct {
 	// Buckets holds the summaries that can still matter, compacted at each
 	// commit; a few per shard and minute of horizon.
 	Buckets state.Bag[Summary]
-	// Next is the pending tick's time, or minus the next one's when the walk
-	// has stopped; Latest is the latest bucket end seen.
-	Next, Latest state.Value[int64]
-	// Tick is the only timer family: prism (v2.62 in-process) stalls a
-	// stage with two. When the walk stops it waits at the end of the global
-	// window, which only a bounded run reaches.
+	// Armed is the last tick armed, Fired the last one committed (0: none
+	// yet); Latest is the latest bucket end seen.
+	Armed, Fired, Latest state.Value[int64]
+	// Tick is the only timer family, its timers told apart by tags: prism
+	// (v2.62 in-process) stalls a stage with two families.
 	Tick timers.EventTime
 
 	table *Table
@@ -114,8 +115,19 @@ func (f *commitFn) Setup(ctx context.Context) error {
 	return nil
 }
 
-// ProcessElement keeps the summary and makes sure a tick is pending: the
-// ticks walk minute by minute up to the latest bucket, then wait for data.
+// lookAhead is how many ticks the stage keeps armed at once. When the
+// watermark jumps (a replay, a catch-up) every armed tick it passes fires in
+// the same round; one tick at a time would commit one period per runner
+// round. It stays well below the ≈ 100 timers per bundle that deadlock Beam
+// 2.62's Flink runner (runners/README.md).
+const lookAhead = 16
+
+// endTag tags the timer at the end of the global window, which only a bounded
+// run reaches; the ticks are tagged with their time.
+const endTag = "end"
+
+// ProcessElement keeps the summary and arms the ticks up to the latest
+// bucket: they walk period by period up to it, then wait for data.
 func (f *commitFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, _ string, sm Summary, _ func(Entry)) error {
 	if err := f.Buckets.Add(sp, sm); err != nil {
 		return fmt.Errorf("checkpoint: add summary: %w", err)
@@ -125,57 +137,73 @@ func (f *commitFn) ProcessElement(ctx context.Context, ts beam.EventTime, sp sta
 		return fmt.Errorf("checkpoint: read state: %w", err)
 	}
 	if sm.BucketEndMillis > latest {
-		if err := f.Latest.Write(sp, sm.BucketEndMillis); err != nil {
+		latest = sm.BucketEndMillis
+		if err := f.Latest.Write(sp, latest); err != nil {
 			return fmt.Errorf("checkpoint: write state: %w", err)
 		}
 	}
-	next, ok, err := f.Next.Read(sp)
+	return f.arm(sp, tp, ceil(int64(ts)+1, f.PeriodMillis), latest)
+}
+
+// arm sets the ticks after the last one armed (and at or after from) up to
+// the latest bucket's end, at most lookAhead periods past the last one
+// fired. Armed and Fired only grow, so an old summary never re-arms times
+// already committed.
+func (f *commitFn) arm(sp state.Provider, tp timers.Provider, from, latest int64) error {
+	armed, ok, err := f.Armed.Read(sp)
 	if err != nil {
 		return fmt.Errorf("checkpoint: read state: %w", err)
 	}
-	if !ok || next <= 0 {
-		// -next is where the stopped walk would have gone on: an old summary
-		// must not restart it over times already committed.
-		next = max(ceil(int64(ts)+1, f.PeriodMillis), -next)
-		f.Tick.Set(tp, time.UnixMilli(next))
-		if err := f.Next.Write(sp, next); err != nil {
+	fired, _, err := f.Fired.Read(sp)
+	if err != nil {
+		return fmt.Errorf("checkpoint: read state: %w", err)
+	}
+	if !ok {
+		// The run's first summary: arm the bounded run's final commit, and
+		// count the look-ahead from here.
+		f.Tick.Set(tp, mtime.EndOfGlobalWindowTime.ToTime(), timers.WithTag(endTag))
+		armed, fired = from-f.PeriodMillis, from-f.PeriodMillis
+		if err := f.Fired.Write(sp, fired); err != nil {
+			return fmt.Errorf("checkpoint: write state: %w", err)
+		}
+	}
+	last := armed
+	for t := max(from, armed+f.PeriodMillis); t <= ceil(latest, f.PeriodMillis) && t <= fired+lookAhead*f.PeriodMillis; t += f.PeriodMillis {
+		f.Tick.Set(tp, time.UnixMilli(t), timers.WithTag(strconv.FormatInt(t, 10)))
+		last = t
+	}
+	if last != armed || !ok {
+		if err := f.Armed.Write(sp, last); err != nil {
 			return fmt.Errorf("checkpoint: write state: %w", err)
 		}
 	}
 	return nil
 }
 
-// OnTimer commits at a tick (or at the end of a bounded run) and schedules
-// the next tick while data lies ahead.
-func (f *commitFn) OnTimer(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, _ string, _ timers.Context, emit func(Entry)) error {
-	final := mtime.Time(ts) >= mtime.EndOfGlobalWindowTime
-	wm := FinalWatermark
-	if !final {
-		wm = int64(ts) - f.LatenessMillis
+// OnTimer commits at a tick (or at the end of a bounded run) and arms the
+// ticks that the look-ahead now allows.
+func (f *commitFn) OnTimer(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, _ string, timer timers.Context, emit func(Entry)) error {
+	if timer.Tag == endTag {
+		return f.commit(ctx, sp, FinalWatermark, emit)
 	}
-	if err := f.commit(ctx, sp, wm, emit); err != nil {
+	fired, _, err := f.Fired.Read(sp)
+	if err != nil {
+		return fmt.Errorf("checkpoint: read state: %w", err)
+	}
+	if int64(ts) <= fired {
+		return nil // a later tick of the same round committed already
+	}
+	if err := f.commit(ctx, sp, int64(ts)-f.LatenessMillis, emit); err != nil {
 		return err
 	}
-	if final {
-		return nil
+	if err := f.Fired.Write(sp, int64(ts)); err != nil {
+		return fmt.Errorf("checkpoint: write state: %w", err)
 	}
 	latest, _, err := f.Latest.Read(sp)
 	if err != nil {
 		return fmt.Errorf("checkpoint: read state: %w", err)
 	}
-	next := int64(ts) + f.PeriodMillis
-	if latest > int64(ts) {
-		f.Tick.Set(tp, time.UnixMilli(next))
-	} else {
-		// Stopped (see ProcessElement). A bounded run ends with the
-		// watermark at +∞: this firing then commits the ends of the shards.
-		next = -next
-		f.Tick.Set(tp, mtime.EndOfGlobalWindowTime.ToTime())
-	}
-	if err := f.Next.Write(sp, next); err != nil {
-		return fmt.Errorf("checkpoint: write state: %w", err)
-	}
-	return nil
+	return f.arm(sp, tp, int64(ts)+f.PeriodMillis, latest)
 }
 
 // commit stores each shard's checkpoint for the committed watermark wm and
