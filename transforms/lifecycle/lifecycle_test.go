@@ -2,6 +2,8 @@ package lifecycle
 
 import (
 	"fmt"
+	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,9 +115,16 @@ func TestBucketCoderRoundTrip(t *testing.T) {
 			{Fact: OrderFact{OrderID: "A", RestaurantID: "r", DriverID: "d", Zone: "u33dc0", CreatedMillis: t0, DeliveredMillis: t0 + minute},
 				FirstMillis: t0, LastMillis: t0 + minute, EventIDs: []string{"e1", "e2"}, Emitted: true},
 			{Fact: OrderFact{OrderID: "B", CancelledMillis: -5}, EventIDs: []string{}},
+			{Fact: OrderFact{OrderID: strings.Repeat("x", 200), CreatedMillis: math.MinInt64, AcceptedMillis: math.MaxInt64},
+				FirstMillis: 63, LastMillis: -64, EventIDs: []string{strings.Repeat("e", 127), strings.Repeat("f", 128)}},
 		}},
 	} {
-		got, err := decodeBucket(encodeBucket(b))
+		enc := encodeBucket(b)
+		// The buffer is sized up front: a wrong size would reallocate it.
+		if cap(enc) != len(enc) {
+			t.Errorf("encoded %d bytes into a buffer of %d", len(enc), cap(enc))
+		}
+		got, err := decodeBucket(enc)
 		if err != nil {
 			t.Fatal(err)
 		}
