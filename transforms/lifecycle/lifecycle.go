@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -245,9 +246,10 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 	if !ok {
 		return nil
 	}
-	// The tag is the firing time (the timestamp Beam Go passes to OnTimer
-	// is the output timestamp), and the watermark has passed it.
-	now, err := strconv.ParseInt(timer.Tag, 10, 64)
+	// The tag starts with the firing time (the timestamp Beam Go passes to
+	// OnTimer is the output timestamp), and the watermark has passed it.
+	tick, _, _ := strings.Cut(timer.Tag, "/")
+	now, err := strconv.ParseInt(tick, 10, 64)
 	if err != nil {
 		return fmt.Errorf("lifecycle: timer tag %q of key %q: %w", timer.Tag, key, err)
 	}
@@ -278,9 +280,9 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 // which something is due, tagged with the tick, for the earliest maxArmed
 // ticks: when the watermark jumps (the end of a bounded input, a catching-up
 // stream) they fire in one round instead of one round per tick. A tick's timer holds the output
-// watermark at the earliest fact it will emit. Timers already armed with
-// the same hold are not set again; a timer whose work moved to another tick
-// fires and finds nothing due.
+// watermark at the earliest fact it will emit. Ticks already armed with the
+// same or an earlier hold are not set again; a timer whose work moved to
+// another tick fires and finds nothing due.
 func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bucketState) error {
 	if len(st.Orders) == 0 {
 		if err := f.Orders.Clear(sp); err != nil {
@@ -312,16 +314,17 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bu
 	}
 	for _, tick := range ticks[:min(maxArmed, len(ticks))] {
 		hold := holds[tick]
-		i := slices.IndexFunc(st.Armed, func(a armedTimer) bool { return a.Tick == tick })
-		if i >= 0 && st.Armed[i].Hold <= hold {
+		if slices.ContainsFunc(st.Armed, func(a armedTimer) bool { return a.Tick == tick && a.Hold <= hold }) {
 			continue
 		}
-		f.Fire.Set(tp, time.UnixMilli(tick), timers.WithTag(strconv.FormatInt(tick, 10)), timers.WithOutputTimestamp(time.UnixMilli(hold)))
-		if i >= 0 {
-			st.Armed[i].Hold = hold
-		} else {
-			st.Armed = append(st.Armed, armedTimer{Tick: tick, Hold: hold})
-		}
+		// An earlier hold for an armed tick gets a timer of its own (the tag
+		// names tick and hold) instead of re-setting the tick's timer:
+		// prism (v2.77) may fire the replaced timer and release its hold
+		// twice, which panics its watermark accounting. The later timer of
+		// the tick finds nothing due.
+		tag := strconv.FormatInt(tick, 10) + "/" + strconv.FormatInt(hold, 10)
+		f.Fire.Set(tp, time.UnixMilli(tick), timers.WithTag(tag), timers.WithOutputTimestamp(time.UnixMilli(hold)))
+		st.Armed = append(st.Armed, armedTimer{Tick: tick, Hold: hold})
 	}
 	if err := f.Orders.Write(sp, *st); err != nil {
 		return fmt.Errorf("lifecycle: write state of key %q: %w", key, err)
