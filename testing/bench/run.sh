@@ -8,7 +8,8 @@
 # The long run (issue 8 item 4): LONG_PLAIN_ORDERS orders (≈ 4 events each; 2.5M ≈ 10M events)
 # through the plain-Go path with event-time expiry (BenchmarkLongRunPlain), and the full graph
 # on prism over LONG_ORDERS orders from a file (prism cannot do 10M events in reasonable time);
-# both check that all order state expires. LONG_ORDERS=0 / LONG_PLAIN_ORDERS=0 skip them.
+# both check that all order state expires; the prism one runs a second time with
+# GOMEMLIMIT=LONG_GOMEMLIMIT (default 800MiB). LONG_ORDERS=0 / LONG_PLAIN_ORDERS=0 skip them.
 #
 # FLINK=1 also runs the full graph on the local Flink job server (runners/flink/jobserver.sh,
 # started if not running) with parallelism 1 and 2; PEER=1 runs the PySpark peer
@@ -72,6 +73,10 @@ if [[ $long_plain -gt 0 ]]; then
 fi
 if [[ $long -gt 0 ]]; then
   round=1 orders=$long run long-prism -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x -source=file
+  # Again under Go's soft memory limit, as a deployment sets it (a container's limit): the
+  # default GC lets the heap grow to twice the live set first.
+  round=1 orders=$long GOMEMLIMIT=${LONG_GOMEMLIMIT:-800MiB} run long-prism-memlimit \
+    -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x -source=file
 fi
 echo "# uptime at end: $(uptime)" | tee -a "$raw"
 python3 testing/bench/summarize.py "$raw" | tee "$out/summary.md"
