@@ -40,25 +40,12 @@ func TestMain(m *testing.M) {
 // returns the events as decoded by encoding/json from the exact bytes sent.
 func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string, cfg simulator.Config, bad []string) []event.Event {
 	t.Helper()
-	sim, err := simulator.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	evs, err := sim.Generate()
-	if err != nil {
-		t.Fatal(err)
-	}
+	evs, payloads, sent := encodeEvents(t, cfg)
 	w := kinesisio.NewWriter(c, stream)
-	var lines bytes.Buffer
-	for _, e := range evs {
-		b, err := json.Marshal(e)
-		if err != nil {
+	for i, e := range evs {
+		if err := w.Put(ctx, e.OrderID, payloads[i]); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Put(ctx, e.OrderID, b); err != nil {
-			t.Fatal(err)
-		}
-		lines.Write(append(b, '\n'))
 	}
 	for _, b := range bad {
 		if err := w.Put(ctx, "bad", []byte(b)); err != nil {
@@ -68,11 +55,33 @@ func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	sent, err := reference.ReadJSONLines(&lines)
+	return sent
+}
+
+// encodeEvents generates cfg's events in arrival order with their JSON
+// payloads, and the events as the reference reads those payloads back.
+func encodeEvents(t *testing.T, cfg simulator.Config) (evs []event.Event, payloads [][]byte, sent []event.Event) {
+	t.Helper()
+	sim, err := simulator.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sent
+	if evs, err = sim.Generate(); err != nil {
+		t.Fatal(err)
+	}
+	var lines bytes.Buffer
+	for _, e := range evs {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payloads = append(payloads, b)
+		lines.Write(append(b, '\n'))
+	}
+	if sent, err = reference.ReadJSONLines(&lines); err != nil {
+		t.Fatal(err)
+	}
+	return evs, payloads, sent
 }
 
 // badRecords are sent after the events; each must end in the dead-letter table.

@@ -30,14 +30,50 @@ import (
 
 // killOpts are the graph options of the kill test: small horizons, so the
 // replay horizon (archive window + order horizon + dedup horizon = 90 min)
-// is well short of the stream's 18 hours of event time, and an out-of-order
-// bound above the simulator's lateness, so no event is ever late and every
-// window has one pane in every run.
+// is well short of the stream's 9 hours of event time; 10-minute windows
+// every 5 minutes, so each minute of event time costs the DynamoDB emulator
+// few KPI items; and an out-of-order bound above the simulator's lateness,
+// so no event is ever late and every window has one pane in every run.
 func killOpts() (delivery.Options, []string) {
 	o := delivery.DefaultOptions()
+	o.WindowSize, o.WindowPeriod = 10*time.Minute, 5*time.Minute
 	o.AllowedLateness, o.DedupHorizon, o.OrderHorizon = 2*time.Minute, 10*time.Minute, 70*time.Minute
-	flags := []string{"--allowed-lateness=2m", "--dedup-horizon=10m", "--order-horizon=70m", "--archive-window=10m", "--max-out-of-order=3m"}
+	flags := []string{"--window-size=10m", "--window-period=5m", "--allowed-lateness=2m", "--dedup-horizon=10m",
+		"--order-horizon=70m", "--archive-window=10m", "--max-out-of-order=3m"}
 	return o, flags
+}
+
+// produceLive puts the payloads in order while the pipeline runs, paced so
+// that the stream's event time advances evenly over d (a catch-up of
+// history: faster than the wall clock, never past it). A restarted run then
+// finds what was produced while it was down, not the whole stream at once.
+func produceLive(ctx context.Context, c *kinesis.Client, stream string, evs []event.Event, payloads [][]byte, d time.Duration) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		w := kinesisio.NewWriter(c, stream)
+		first, last := evs[0].EventTimeMillis, evs[0].EventTimeMillis
+		for _, e := range evs {
+			last = max(last, e.EventTimeMillis)
+		}
+		start, seen := time.Now(), first
+		for i, e := range evs {
+			seen = max(seen, e.EventTimeMillis)
+			due := start.Add(time.Duration(float64(d) * float64(seen-first) / float64(max(1, last-first))))
+			if wait := time.Until(due); wait > 200*time.Millisecond {
+				if err := w.Flush(ctx); err != nil {
+					done <- err
+					return
+				}
+				time.Sleep(time.Until(due))
+			}
+			if err := w.Put(ctx, e.OrderID, payloads[i]); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- w.Flush(ctx)
+	}()
+	return done
 }
 
 // pipelineBinary builds cmd/pipeline (or takes PIPELINE_BIN).
@@ -241,36 +277,32 @@ func newCheckpointedResources(t *testing.T, ctx context.Context, st *localstack.
 		"--status-table=" + r.statusTable, "--checkpoint-table=" + name}
 }
 
-// TestKill9 produces ≥ 50k events, runs the unbounded pipeline with a
-// checkpoint table and SIGKILLs its process group (prism + pipeline) at
-// random moments 10 times, restarting it each time from the table; a last
-// bounded run finishes at the stream's tip. The final KPI items, Parquet
-// rows and statuses must equal the reference, every event must be in the
-// archive exactly once, and the checkpoints must have advanced between
-// restarts (not every run replayed from the start).
+// TestKill9 produces ≥ 50k events while the unbounded pipeline, with a
+// checkpoint table, runs and is SIGKILLed (its process group: prism +
+// pipeline) at random moments 10 times, restarting each time from the
+// table; a last bounded run finishes at the stream's tip. The final KPI
+// items, Parquet rows and statuses must equal the reference, every event
+// must be in the archive exactly once, and the checkpoints must have
+// advanced between restarts: most restarts skip records, and the committed
+// watermark moves forward.
 func TestKill9(t *testing.T) {
 	ctx := context.Background()
 	st := localstack.Shared(t)
 	st.SetEnv(t)
 	r, table, sinkFlags := newCheckpointedResources(t, ctx, st, "kill")
 	cfg := simulator.DefaultConfig()
-	// 12 orders a minute: 18 h of event time, so the replay horizon plus
-	// the order horizon (160 min, which a run must read before it commits
-	// past its start) is ~8k records, within one run between kills.
-	cfg.Seed, cfg.Orders, cfg.OrdersPerMinute = 29, 13000, 12
-	// 18 h of event time ending two days ago: parse dead-letters events
-	// too far ahead of the wall clock.
-	cfg.Start = time.Now().UTC().Truncate(time.Hour).Add(-66 * time.Hour)
+	// 24 orders a minute: 9 h of event time. 20 restaurants, 100 drivers
+	// and a 2 km city keep the KPI items per window few: the DynamoDB
+	// emulator's conditional puts are what bounds a run here.
+	cfg.Seed, cfg.Orders, cfg.OrdersPerMinute = 29, 13000, 24
+	cfg.Restaurants, cfg.Drivers, cfg.City.SizeKm = 20, 100, 2
+	// Event time ending two days ago: parse dead-letters events too far
+	// ahead of the wall clock.
+	cfg.Start = time.Now().UTC().Truncate(time.Hour).Add(-60 * time.Hour)
 	cfg.OutOfOrderBy, cfg.LateBy = time.Minute, 2*time.Minute
-	kc := kinesis.NewFromConfig(r.aws)
-	sent := produce(t, ctx, kc, r.stream, cfg, nil)
+	evs, payloads, sent := encodeEvents(t, cfg)
 	if len(sent) < 50_000 {
-		t.Fatalf("%d events produced, want at least 50000", len(sent))
-	}
-	recs := shardRecords(t, ctx, kc, r.stream)
-	total := 0
-	for _, rs := range recs {
-		total += len(rs)
+		t.Fatalf("%d events generated, want at least 50000", len(sent))
 	}
 
 	opts, graphFlags := killOpts()
@@ -280,31 +312,34 @@ func TestKill9(t *testing.T) {
 	os.MkdirAll(logs, 0o755)
 
 	// KILL9_KILLS and KILL9_SECONDS (the shortest run before a kill; runs
-	// last up to 80 s more) shorten or lengthen the test.
-	kills, minRun := envInt(t, "KILL9_KILLS", 10), envInt(t, "KILL9_SECONDS", 60)
+	// last up to 120 s more) shorten or lengthen the test. A restart first
+	// replays about 160 min of event time (the replay horizon, then the
+	// order horizon during which lifecycle holds its watermark) before it
+	// commits past where the last run stopped.
+	kills, minRun := envInt(t, "KILL9_KILLS", 10), envInt(t, "KILL9_SECONDS", 120)
 	rng := rand.New(rand.NewSource(31))
-	replayed, resumedRuns := 0, 0
+	waits := make([]time.Duration, kills)
+	var total time.Duration
+	for i := range waits {
+		waits[i] = time.Duration(minRun+rng.Intn(120)) * time.Second
+		total += waits[i]
+	}
+	// The stream is produced over the first three quarters of the killed
+	// runs' time, so the last runs also catch up with its end.
+	produced := produceLive(ctx, kinesis.NewFromConfig(r.aws), r.stream, evs, payloads, total*3/4)
+	started := make([]map[string]checkpoint.Entry, 0, kills+1)
 	for run := 0; run <= kills; run++ {
 		entries, err := table.Load(ctx, r.stream)
 		if err != nil {
 			t.Fatal(err)
 		}
-		skipped, reread := 0, 0
-		for id, e := range entries {
-			skipped += len(recs[id]) - countAfter(recs[id], e.Position(), kinesisio.Position{})
-			// Records between the checkpoint and the furthest position the
-			// stage had seen are read again: a lower bound of the replay.
-			if e.ReadSequence != "" {
-				reread += countAfter(recs[id], e.Position(), kinesisio.Position{Sequence: e.ReadSequence, SubSequence: 1 << 40})
-			}
-		}
-		if skipped > 0 {
-			resumedRuns++
-		}
-		replayed += reread
+		started = append(started, entries)
 		final := run == kills
 		a := args
 		if final {
+			if err := <-produced; err != nil {
+				t.Fatalf("producer: %v", err)
+			}
 			a = append(append([]string{}, args...), "--bounded")
 		}
 		logPath := filepath.Join(logs, fmt.Sprintf("run%02d.log", run))
@@ -322,25 +357,45 @@ func TestKill9(t *testing.T) {
 				t.Fatalf("final bounded run did not finish in 20 min (log %s)", logPath)
 			}
 		} else {
-			// A restart replays the replay horizon and the order horizon
-			// (lifecycle holds its watermark that long) before it commits
-			// again: ~8k records, about a minute on prism at load ~10.
-			wait := time.Duration(minRun+rng.Intn(80)) * time.Second
 			select {
 			case err := <-pr.done:
 				pr.done <- err
 				pr.kill()
 				t.Fatalf("run %d ended by itself before the kill: %v (log %s)", run, err, logPath)
-			case <-time.After(wait):
+			case <-time.After(waits[run]):
 				pr.kill()
 			}
 		}
-		wm := "none"
-		if len(entries) > 0 {
-			wm = time.UnixMilli(checkpoint.ResumeFrom(entries).FinalUntil).UTC().Format("15:04")
+		t.Logf("run %d: started with %d shard checkpoints (final until %s); %s", run, len(entries), finalUntil(entries),
+			map[bool]string{true: "bounded, finished", false: fmt.Sprintf("killed after %s", waits[min(run, kills-1)])}[final])
+	}
+
+	// Records skipped at each restart (before the stored positions) and
+	// re-read (between a position and the furthest record the stage had
+	// seen: a lower bound of the replay).
+	kc := kinesis.NewFromConfig(r.aws)
+	recs := shardRecords(t, ctx, kc, r.stream)
+	records := 0
+	for _, rs := range recs {
+		records += len(rs)
+	}
+	replayed, resumedRuns, advanced := 0, 0, 0
+	for run, entries := range started {
+		skipped, reread := 0, 0
+		for id, e := range entries {
+			skipped += len(recs[id]) - countAfter(recs[id], e.Position(), kinesisio.Position{})
+			if e.ReadSequence != "" {
+				reread += countAfter(recs[id], e.Position(), kinesisio.Position{Sequence: e.ReadSequence, SubSequence: 1 << 40})
+			}
 		}
-		t.Logf("run %d: started with %d shard checkpoints (final until %s): %d of %d records skipped, >= %d re-read; %s",
-			run, len(entries), wm, skipped, total, reread, map[bool]string{true: "bounded, finished", false: "killed"}[final])
+		if skipped > 0 {
+			resumedRuns++
+		}
+		if run > 0 && len(entries) > 0 && (len(started[run-1]) == 0 || checkpoint.ResumeFrom(entries).FinalUntil > checkpoint.ResumeFrom(started[run-1]).FinalUntil) {
+			advanced++
+		}
+		replayed += reread
+		t.Logf("restart %d: final until %s, %d of %d records skipped, >= %d re-read", run, finalUntil(entries), skipped, records, reread)
 	}
 
 	lost, doubled := checkOutputs(t, ctx, r, sent, opts)
@@ -357,12 +412,23 @@ func TestKill9(t *testing.T) {
 			t.Errorf("after the bounded run, shard %s: %+v, want its last record at the final watermark", id, e)
 		}
 	}
-	t.Logf("RESULT events=%d records=%d distinct=%d kills=%d resumed_runs=%d records_reread>=%d lost=%d doubled=%d (sinks %s)",
-		len(sent), total, len(distinct), kills, resumedRuns, replayed, lost, doubled, strings.Join([]string{r.bucket, r.table}, ","))
+	t.Logf("RESULT events=%d records=%d distinct=%d kills=%d resumed_runs=%d advanced=%d records_reread>=%d lost=%d doubled=%d (sinks %s)",
+		len(sent), records, len(distinct), kills, resumedRuns, advanced, replayed, lost, doubled, strings.Join([]string{r.bucket, r.table}, ","))
 	if lost != 0 || doubled != 0 {
 		t.Errorf("events archive: %d lost, %d doubled", lost, doubled)
 	}
 	if resumedRuns < kills/2 {
 		t.Errorf("only %d of %d restarts skipped records: the checkpoint did not advance", resumedRuns, kills)
 	}
+	if advanced < kills/2 {
+		t.Errorf("the committed watermark moved forward at only %d of %d restarts", advanced, kills)
+	}
+}
+
+// finalUntil formats the committed watermark of a table's entries.
+func finalUntil(entries map[string]checkpoint.Entry) string {
+	if len(entries) == 0 {
+		return "none"
+	}
+	return time.UnixMilli(checkpoint.ResumeFrom(entries).FinalUntil).UTC().Format("Jan 2 15:04")
 }
