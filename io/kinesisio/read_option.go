@@ -136,7 +136,9 @@ func WithStartAt(t time.Time) ReadOption {
 
 // WithCheckpoint resumes the given shards after the given positions. A
 // checkpoint wins over the start position, as in KCL; the ancestors of a
-// checkpointed shard are taken as fully read.
+// checkpointed shard that have no checkpoint of their own are taken as fully
+// read, and those that have one resume from it (a parent is still read
+// before its children).
 func WithCheckpoint(positions map[string]Position) ReadOption {
 	return func(c *readConfig) error {
 		c.Checkpoint = make(map[string]Position, len(positions))

@@ -2,6 +2,7 @@ package kinesisio
 
 import (
 	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -138,5 +139,53 @@ func TestCheckpointClosesAncestors(t *testing.T) {
 	}
 	if !r.shard("a2").Last.IsZero() {
 		t.Errorf("a2 has a position it was never given")
+	}
+}
+
+// TestApplyCheckpoint: a checkpointed shard resumes after its position; its
+// ancestors without a checkpoint are closed (read to their end), and an
+// ancestor with one resumes from it — a replay may start before the end of
+// a resharded parent.
+func TestApplyCheckpoint(t *testing.T) {
+	// a splits into b and c; b and d merge into e; f is an ancestor of d.
+	shards := func() Restriction {
+		return Restriction{Shards: []ShardState{
+			{ShardID: "f"}, {ShardID: "a"}, {ShardID: "b", Parents: []string{"a"}}, {ShardID: "c", Parents: []string{"a"}},
+			{ShardID: "d", Parents: []string{"f"}}, {ShardID: "e", Parents: []string{"b", "d"}},
+		}}
+	}
+	pos := func(seq string) Position { return Position{Sequence: seq, SubSequence: -1} }
+	for _, tt := range []struct {
+		name       string
+		cp         map[string]Position
+		wantClosed []string
+		wantLast   map[string]Position
+	}{
+		{name: "none", wantLast: map[string]Position{}},
+		{name: "child only closes every ancestor", cp: map[string]Position{"e": pos("50")},
+			wantClosed: []string{"a", "b", "d", "f"}, wantLast: map[string]Position{"e": pos("50")}},
+		{name: "listed parents resume from their own positions", cp: map[string]Position{"e": pos("50"), "b": pos("20"), "a": pos("5")},
+			wantClosed: []string{"d", "f"}, wantLast: map[string]Position{"e": pos("50"), "b": pos("20"), "a": pos("5")}},
+		{name: "sibling of a split child untouched", cp: map[string]Position{"c": pos("9")},
+			wantClosed: []string{"a"}, wantLast: map[string]Position{"c": pos("9")}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := shards()
+			applyCheckpoint(&r, tt.cp)
+			var closed []string
+			last := map[string]Position{}
+			for _, s := range r.Shards {
+				if s.Closed {
+					closed = append(closed, s.ShardID)
+				}
+				if !s.Last.IsZero() {
+					last[s.ShardID] = s.Last
+				}
+			}
+			slices.Sort(closed)
+			if !slices.Equal(closed, tt.wantClosed) || !reflect.DeepEqual(last, tt.wantLast) {
+				t.Errorf("closed %v, positions %v; want closed %v, positions %v", closed, last, tt.wantClosed, tt.wantLast)
+			}
+		})
 	}
 }

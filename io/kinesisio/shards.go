@@ -80,9 +80,12 @@ func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) 
 	return r
 }
 
-// applyCheckpoint positions checkpointed shards and closes their ancestors:
-// a shard is read only after its parents, so a checkpoint in a child means
-// the parents were read to their end.
+// applyCheckpoint positions checkpointed shards and closes their ancestors
+// that have no checkpoint of their own: a shard is read only after its
+// parents, so a checkpoint in a child means those parents were read to their
+// end. A parent with a checkpoint of its own is resumed from it: a replay
+// that starts before the end of a resharded parent (io/checkpoint stores
+// positions up to a replay horizon back) must read the parent's tail again.
 func applyCheckpoint(r *Restriction, cp map[string]Position) {
 	var closeAncestors func(id string)
 	closeAncestors = func(id string) {
@@ -91,6 +94,9 @@ func applyCheckpoint(r *Restriction, cp map[string]Position) {
 			return
 		}
 		for _, p := range s.Parents {
+			if _, listed := cp[p]; listed {
+				continue // positioned by its own checkpoint
+			}
 			if ps := r.shard(p); ps != nil && !ps.Closed {
 				ps.Closed = true
 				closeAncestors(p)
