@@ -14,7 +14,9 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/flink"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/runners/jobcontrol"
@@ -37,9 +39,10 @@ const (
 )
 
 // TestFlinkStreaming runs the full streaming graph (unbounded Kinesis read,
-// every transform, both sinks) on the Flink job server of
-// runners/flink/jobserver.sh with the late-pane window strategy, polls the
-// sinks until they equal the reference, cancels the job through the job
+// every transform, both sinks, the checkpoint stage) on the Flink job server
+// of runners/flink/jobserver.sh with the late-pane window strategy, polls the
+// sinks until they equal the reference, waits for the checkpoint table to
+// commit up to the last event, cancels the job through the job
 // service and checks in the job server's log that Flink completed
 // checkpoints of it (runners/flink/conf/config.yaml turns them on).
 //
@@ -69,8 +72,15 @@ func TestFlinkStreaming(t *testing.T) {
 	records := kinesisio.Read(s, run.stream, kinesisio.WithGroups(1),
 		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, flinkOutOfOrder)))
 	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
-	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: run.sinks.Bucket, Prefix: run.sinks.Prefix,
-		KPITable: run.sinks.KPITable, StatusTable: run.sinks.StatusTable})
+	sinks := delivery.Sinks{Bucket: run.sinks.Bucket, Prefix: run.sinks.Prefix,
+		KPITable: run.sinks.KPITable, StatusTable: run.sinks.StatusTable}
+	// The checkpoint stage runs here too: it must work on Flink (event-time
+	// timers and value/bag state only).
+	cpTable := checkpoint.NewTable(dynamodb.NewFromConfig(run.awsCfg), id+"-cp")
+	if err := cpTable.Ensure(ctx); err != nil {
+		t.Fatal(err)
+	}
+	delivery.Checkpoint(s, records, delivery.WriteAWS(s, out, sinks), opts, sinks, id+"-cp", run.stream)
 
 	start := time.Now()
 	done := make(chan error, 1)
@@ -124,6 +134,30 @@ func TestFlinkStreaming(t *testing.T) {
 
 	// Cancelling fails the tasks whose SDK harness calls it cuts, and Flink may
 	// log a restart before the job reaches CANCELED: restarts count up to here.
+	// Once the watermark passes the last event, the stage commits up to it:
+	// the windows ending by then (less the allowed lateness) are final.
+	lastEvent := int64(0)
+	for _, e := range sent {
+		lastEvent = max(lastEvent, e.EventTimeMillis)
+	}
+	wantFinal := lastEvent - opts.AllowedLateness.Milliseconds()
+	for {
+		entries, err := cpTable.Load(ctx, run.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) == 1 && checkpoint.ResumeFrom(entries).FinalUntil >= wantFinal {
+			t.Logf("checkpoint committed until %s %v after submission",
+				time.UnixMilli(checkpoint.ResumeFrom(entries).FinalUntil).UTC().Format(time.TimeOnly), time.Since(start).Round(time.Second))
+			break
+		}
+		if time.Since(start) > flinkResultWait+3*time.Minute {
+			t.Fatalf("checkpoint table %v: want the one shard committed until at least %s (last event less the allowed lateness)",
+				entries, time.UnixMilli(wantFinal).UTC().Format(time.TimeOnly))
+		}
+		time.Sleep(5 * time.Second)
+	}
+
 	logCancel := fileSize(t, logFile)
 	if err := cancelJob(); err != nil {
 		t.Fatalf("cancelling %s: %v (want it CANCELLED)", jobName, err)
