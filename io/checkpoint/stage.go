@@ -182,28 +182,34 @@ func (f *commitFn) arm(sp state.Provider, tp timers.Provider, from, latest int64
 
 // OnTimer commits at a tick (or at the end of a bounded run) and arms the
 // ticks that the look-ahead now allows.
-func (f *commitFn) OnTimer(ctx context.Context, ts beam.EventTime, sp state.Provider, tp timers.Provider, _ string, timer timers.Context, emit func(Entry)) error {
+func (f *commitFn) OnTimer(ctx context.Context, _ beam.EventTime, sp state.Provider, tp timers.Provider, _ string, timer timers.Context, emit func(Entry)) error {
 	if timer.Tag == endTag {
 		return f.commit(ctx, sp, FinalWatermark, emit)
+	}
+	// The tag is the tick's time: the timestamp Beam Go passes to OnTimer
+	// is the timer's output timestamp, which only defaults to it.
+	tick, err := strconv.ParseInt(timer.Tag, 10, 64)
+	if err != nil {
+		return fmt.Errorf("checkpoint: timer tag %q: %w", timer.Tag, err)
 	}
 	fired, _, err := f.Fired.Read(sp)
 	if err != nil {
 		return fmt.Errorf("checkpoint: read state: %w", err)
 	}
-	if int64(ts) <= fired {
+	if tick <= fired {
 		return nil // a later tick of the same round committed already
 	}
-	if err := f.commit(ctx, sp, int64(ts)-f.LatenessMillis, emit); err != nil {
+	if err := f.commit(ctx, sp, tick-f.LatenessMillis, emit); err != nil {
 		return err
 	}
-	if err := f.Fired.Write(sp, int64(ts)); err != nil {
+	if err := f.Fired.Write(sp, tick); err != nil {
 		return fmt.Errorf("checkpoint: write state: %w", err)
 	}
 	latest, _, err := f.Latest.Read(sp)
 	if err != nil {
 		return fmt.Errorf("checkpoint: read state: %w", err)
 	}
-	return f.arm(sp, tp, int64(ts)+f.PeriodMillis, latest)
+	return f.arm(sp, tp, tick+f.PeriodMillis, latest)
 }
 
 // commit stores each shard's checkpoint for the committed watermark wm and
