@@ -123,14 +123,14 @@ test-faults: stack-deps
 	PIPELINE_BIN=$(CURDIR)/bin/pipeline TAGS=faults bash runners/prism/isolated.sh ./testing/e2e \
 		-test.run 'TestThrottled|TestEmulatorRestart|TestKill9|TestReshardMidRun' -test.timeout 90m -test.v
 
-# Fuzz targets (issue 7): the event decoder and the KPL de-aggregator, one
-# after the other (go test -fuzz takes one target per run). make test runs
-# each for FUZZTIME_SHORT; make fuzz for FUZZTIME. New crashers land in the
-# package's testdata/fuzz/ and then run as plain tests.
+# Fuzz targets (issues 7, 8): the event decoder, the KPL de-aggregator and the
+# binary event coder, one after the other (go test -fuzz takes one target per
+# run). make test runs each for FUZZTIME_SHORT; make fuzz for FUZZTIME. New
+# crashers land in the package's testdata/fuzz/ and then run as plain tests.
 .PHONY: fuzz
 FUZZTIME ?= 5m
 FUZZTIME_SHORT ?= 10s
-FUZZ_TARGETS := FuzzDecode:./transforms/parse FuzzDeaggregate:./io/kinesisio
+FUZZ_TARGETS := FuzzDecode:./transforms/parse FuzzDeaggregate:./io/kinesisio FuzzEventBinary:./transforms/event
 fuzz:
 	for t in $(FUZZ_TARGETS); do \
 	  $(GO) test -run='^$$' -fuzz="^$${t%%:*}$$" -fuzztime=$(FUZZTIME) "$${t#*:}" || exit 1; \

@@ -127,18 +127,7 @@ func (f *preGroupFn) FinishBundle(emit func(beam.EventTime, string, entityGroup)
 			g = &entityGroup{}
 			groups[gk] = g
 		}
-		acc := *a
-		// Go's row coder writes a nil slice as a null field, which the Java
-		// runner's row coder (Flink copies elements between chained operators)
-		// reads as a truncated row: EOFException, job failed. Empty is the same
-		// value to the merge.
-		if acc.Minutes == nil {
-			acc.Minutes = []float64{}
-		}
-		if acc.Drivers == nil {
-			acc.Drivers = []string{}
-		}
-		g.Entities = append(g.Entities, entityAccum{Entity: k.key, Accum: acc})
+		g.Entities = append(g.Entities, entityAccum{Entity: k.key, Accum: *a})
 	}
 	for k, g := range groups {
 		emit(mtime.Time(k.slot), k.key, *g)

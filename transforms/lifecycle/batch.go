@@ -1,6 +1,8 @@
 package lifecycle
 
 import (
+	"encoding/binary"
+	"fmt"
 	"reflect"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -8,12 +10,14 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
+	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
 
 func init() {
 	register.DoFn2x0[event.Event, func(beam.EventTime, string, batch)](&batchFn{})
 	register.Emitter3[beam.EventTime, string, batch]()
 	beam.RegisterType(reflect.TypeFor[batch]())
+	beam.RegisterCoder(reflect.TypeFor[batch](), encodeBatch, decodeBatch)
 }
 
 // maxBuffered bounds the events a batchFn holds at once, so a large bundle
@@ -72,4 +76,42 @@ func (f *batchFn) flush(emit func(beam.EventTime, string, batch)) {
 	}
 	clear(f.pending)
 	f.buffered = 0
+}
+
+// encodeBatch is batch's coder: the event count, then each event's binary
+// form, length-prefixed. A batch crosses from the parse stage to the
+// stateful one, so it is coded as event.Event is (package wire has why).
+func encodeBatch(b batch) []byte {
+	buf := wire.AppendUvarint(nil, uint64(len(b.Events)))
+	var one []byte
+	for i := range b.Events {
+		one, _ = b.Events[i].AppendBinary(one[:0])
+		buf = append(wire.AppendUvarint(buf, uint64(len(one))), one...)
+	}
+	return buf
+}
+
+// decodeBatch reverses encodeBatch. Each event's strings share a copy of
+// that event's bytes only: events outlive the batch (archive buffers).
+func decodeBatch(data []byte) (batch, error) {
+	n, k := binary.Uvarint(data)
+	if k <= 0 || n > uint64(len(data)) {
+		return batch{}, fmt.Errorf("lifecycle: batch: bad event count: %w", wire.ErrCorrupt)
+	}
+	data = data[k:]
+	b := batch{Events: make([]event.Event, n)}
+	for i := range b.Events {
+		size, k := binary.Uvarint(data)
+		if k <= 0 || size > uint64(len(data)-k) {
+			return batch{}, fmt.Errorf("lifecycle: batch: event %d of %d cut short: %w", i, n, wire.ErrCorrupt)
+		}
+		if err := b.Events[i].UnmarshalBinary(data[k : k+int(size)]); err != nil {
+			return batch{}, fmt.Errorf("lifecycle: batch: event %d of %d: %w", i, n, err)
+		}
+		data = data[k+int(size):]
+	}
+	if len(data) > 0 {
+		return batch{}, fmt.Errorf("lifecycle: batch: %d bytes after the events: %w", len(data), wire.ErrCorrupt)
+	}
+	return b, nil
 }

@@ -2,12 +2,13 @@ package lifecycle
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math/bits"
 	"reflect"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+
+	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
 
 func init() {
@@ -32,7 +33,7 @@ func encodeBucket(b bucketState) []byte {
 		o := &b.Orders[i]
 		f := &o.Fact
 		for _, s := range []string{f.OrderID, f.RestaurantID, f.DriverID, f.Zone} {
-			buf = appendString(buf, s)
+			buf = wire.AppendString(buf, s)
 		}
 		for _, t := range []int64{f.CreatedMillis, f.AcceptedMillis, f.PickedUpMillis, f.DeliveredMillis, f.CancelledMillis, o.FirstMillis, o.LastMillis} {
 			buf = binary.AppendVarint(buf, t)
@@ -44,7 +45,7 @@ func encodeBucket(b bucketState) []byte {
 		buf = binary.AppendUvarint(buf, emitted)
 		buf = binary.AppendUvarint(buf, uint64(len(o.EventIDs)))
 		for _, id := range o.EventIDs {
-			buf = appendString(buf, id)
+			buf = wire.AppendString(buf, id)
 		}
 	}
 	return buf
@@ -79,99 +80,43 @@ func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
 // varintLen is the length of binary.AppendVarint's encoding of x (zig-zag).
 func varintLen(x int64) int { return uvarintLen(uint64(x<<1) ^ uint64(x>>63)) }
 
-func appendString(buf []byte, s string) []byte {
-	return append(binary.AppendUvarint(buf, uint64(len(s))), s...)
-}
-
-var errCorrupt = errors.New("lifecycle: corrupt bucket state")
-
 // decodeBucket reverses encodeBucket. Its strings are substrings of one
-// copy of data instead of one allocation each: a cell lives for one batch or
-// timer call, so sharing the copy keeps nothing alive for longer.
+// copy of data instead of one allocation each: a decoded cell lives for at
+// most one bundle, so sharing the copy keeps nothing alive for long.
 func decodeBucket(data []byte) (bucketState, error) {
-	d := decoder{data: data, text: string(data)}
+	d := wire.NewDecoder(data)
 	var b bucketState
-	armed := d.uvarint()
-	if armed > uint64(len(data)) {
-		return b, fmt.Errorf("%w: %d timers in %d bytes", errCorrupt, armed, len(data))
-	}
-	b.Armed = make([]armedTimer, armed)
+	b.Armed = make([]armedTimer, d.Count())
 	for i := range b.Armed {
-		b.Armed[i] = armedTimer{Tick: d.varint(), Hold: d.varint()}
+		b.Armed[i] = armedTimer{Tick: d.Varint(), Hold: d.Varint()}
 	}
-	n := d.uvarint()
-	if n > uint64(len(data)) {
-		return b, fmt.Errorf("%w: %d orders in %d bytes", errCorrupt, n, len(data))
-	}
-	b.Orders = make([]orderState, n)
+	b.Orders = make([]orderState, d.Count())
 	var ids []string // one backing array for the orders' event ids
 	for i := range b.Orders {
 		o := &b.Orders[i]
 		f := &o.Fact
 		for _, s := range []*string{&f.OrderID, &f.RestaurantID, &f.DriverID, &f.Zone} {
-			*s = d.string()
+			*s = d.String()
 		}
 		for _, t := range []*int64{&f.CreatedMillis, &f.AcceptedMillis, &f.PickedUpMillis, &f.DeliveredMillis, &f.CancelledMillis, &o.FirstMillis, &o.LastMillis} {
-			*t = d.varint()
+			*t = d.Varint()
 		}
-		o.Emitted = d.uvarint() == 1
-		k := d.uvarint()
-		if k > uint64(len(d.data)) {
-			return b, fmt.Errorf("%w: %d event ids", errCorrupt, k)
-		}
-		if cap(ids)-len(ids) < int(k) {
+		o.Emitted = d.Uvarint() == 1
+		k := d.Count()
+		if cap(ids)-len(ids) < k {
 			// Room for this order's ids and a guess at the rest (4 a piece).
-			ids = make([]string, 0, int(k)+4*(len(b.Orders)-i))
+			ids = make([]string, 0, k+4*(len(b.Orders)-i))
 		}
 		start := len(ids)
 		for range k {
-			ids = append(ids, d.string())
+			ids = append(ids, d.String())
 		}
 		// Capped, so that appending to one order's ids copies them instead
 		// of overwriting the next order's.
 		o.EventIDs = ids[start:len(ids):len(ids)]
 	}
-	if d.err {
-		return b, errCorrupt
+	if err := d.Done(); err != nil {
+		return bucketState{}, fmt.Errorf("lifecycle: bucket state: %w", err)
 	}
 	return b, nil
-}
-
-// decoder reads varints and strings, remembering the first error; text is
-// a string copy of data, which the strings are cut from.
-type decoder struct {
-	data []byte
-	text string
-	err  bool
-}
-
-func (d *decoder) uvarint() uint64 {
-	v, n := binary.Uvarint(d.data)
-	if n <= 0 {
-		d.err, d.data = true, nil
-		return 0
-	}
-	d.data = d.data[n:]
-	return v
-}
-
-func (d *decoder) varint() int64 {
-	v, n := binary.Varint(d.data)
-	if n <= 0 {
-		d.err, d.data = true, nil
-		return 0
-	}
-	d.data = d.data[n:]
-	return v
-}
-
-func (d *decoder) string() string {
-	n := d.uvarint()
-	if n > uint64(len(d.data)) {
-		d.err, d.data = true, nil
-		return ""
-	}
-	at := len(d.text) - len(d.data)
-	d.data = d.data[n:]
-	return d.text[at : at+int(n)]
 }

@@ -199,14 +199,60 @@ type trackFn struct {
 	Buckets                                 int
 	Orders                                  state.Value[bucketState]
 	Fire                                    timers.EventTime
+
+	// cells are the decoded cells of the keys read or written in the
+	// current bundle. Only this instance changes a key's state while the
+	// bundle runs, so its copy stays equal to the runner's: a key met again
+	// in the same bundle (Flink's batch translation gives a key all its
+	// batches, and then each round of its timers, in one bundle) skips the
+	// state round trip and the decode. Dropped when the bundle ends.
+	cells map[string]cell
+}
+
+// cell is a key's state as last read or written, and whether it exists.
+type cell struct {
+	st bucketState
+	ok bool
+}
+
+// StartBundle starts with no cells known. It lists the emitters only
+// because Beam Go requires the bundle methods of a DoFn that emits to.
+func (f *trackFn) StartBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) {
+	f.cells = map[string]cell{}
+}
+
+// FinishBundle forgets the cells: the next bundle may run elsewhere, or
+// after a retry.
+func (f *trackFn) FinishBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) {
+	f.cells = nil
+}
+
+// read returns key's cell, from this bundle's copy when there is one.
+func (f *trackFn) read(sp state.Provider, key string) (bucketState, bool, error) {
+	if c, ok := f.cells[key]; ok {
+		return c.st, c.ok, nil
+	}
+	st, ok, err := f.Orders.Read(sp)
+	if err != nil {
+		return st, ok, fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
+	}
+	f.remember(key, st, ok)
+	return st, ok, nil
+}
+
+func (f *trackFn) remember(key string, st bucketState, ok bool) {
+	if f.cells == nil { // a runner that calls no StartBundle
+		f.cells = map[string]cell{}
+	}
+	f.cells[key] = cell{st, ok}
 }
 
 // ProcessElement folds a batch of one key's events into its state: one state
 // read, one write and one timer set per batch.
 func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp timers.Provider, key string, b batch, emit func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) error {
-	st, _, err := f.Orders.Read(sp)
+	st, _, err := f.read(sp, key)
 	if err != nil {
-		return fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
+		return err
 	}
 	index := make(map[string]int, len(st.Orders)+len(b.Events))
 	for i, o := range st.Orders {
@@ -239,9 +285,9 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 // OnTimer emits the facts that are due at the firing time and forgets the
 // orders whose memory has expired, then re-arms the timer.
 func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, timer timers.Context, _ func(beam.EventTime, event.Event), emit func(beam.EventTime, OrderFact)) error {
-	st, ok, err := f.Orders.Read(sp)
+	st, ok, err := f.read(sp, key)
 	if err != nil {
-		return fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
+		return err
 	}
 	if !ok {
 		return nil
@@ -288,6 +334,7 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bu
 		if err := f.Orders.Clear(sp); err != nil {
 			return fmt.Errorf("lifecycle: clear state of key %q: %w", key, err)
 		}
+		f.remember(key, bucketState{}, false)
 		return nil
 	}
 	holds := map[int64]int64{}
@@ -329,6 +376,7 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bu
 	if err := f.Orders.Write(sp, *st); err != nil {
 		return fmt.Errorf("lifecycle: write state of key %q: %w", key, err)
 	}
+	f.remember(key, *st, true)
 	return nil
 }
 

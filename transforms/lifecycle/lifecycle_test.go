@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,29 @@ func TestBucketCoderRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeBucket([]byte{0x02, 0xff}); err == nil {
 		t.Error("truncated state decoded without error")
+	}
+}
+
+func TestBatchCoder(t *testing.T) {
+	events := []event.Event{
+		{EventID: "e1", OrderID: "o1", EventType: event.OrderCreated, EventTimeMillis: 5, Items: []event.Item{{ItemID: "i", Qty: 1, Price: 2.5}}, TotalPrice: 2.5},
+		{EventID: "e2", OrderID: "o1", EventType: event.Delivered, EventTimeMillis: 9, Metadata: map[string]string{"k": "v"}},
+	}
+	for name, b := range map[string]batch{"empty": {Events: []event.Event{}}, "two": {Events: events}} {
+		t.Run(name, func(t *testing.T) {
+			enc := encodeBatch(b)
+			got, err := decodeBatch(enc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, b) {
+				t.Errorf("round trip:\n got %#v\nwant %#v", got, b)
+			}
+			for n := range len(enc) {
+				if _, err := decodeBatch(enc[:n]); err == nil {
+					t.Errorf("first %d of %d bytes decoded without error", n, len(enc))
+				}
+			}
+		})
 	}
 }
