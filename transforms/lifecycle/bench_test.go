@@ -57,7 +57,7 @@ func BenchmarkBucketCoder(b *testing.B) {
 		st.Orders = append(st.Orders, orderState{
 			Fact:        OrderFact{OrderID: id, RestaurantID: "r-0042", DriverID: "d-00042", Zone: "u33dc0", CreatedMillis: at, AcceptedMillis: at + minute, PickedUpMillis: at + 10*minute},
 			FirstMillis: at, LastMillis: at + 10*minute,
-			EventIDs: []string{id + "-created-5f0c3c4e", id + "-accepted-5f0c3c4e", id + "-picked_up-5f0c3c4e", id + "-dup-5f0c3c4e"},
+			EventHashes: []uint64{eventHash(id + "-created"), eventHash(id + "-accepted"), eventHash(id + "-picked_up"), eventHash(id + "-dup")},
 		})
 	}
 	b.ReportAllocs()

@@ -43,9 +43,9 @@ func encodeBucket(b bucketState) []byte {
 			emitted = 1
 		}
 		buf = binary.AppendUvarint(buf, emitted)
-		buf = binary.AppendUvarint(buf, uint64(len(o.EventIDs)))
-		for _, id := range o.EventIDs {
-			buf = wire.AppendString(buf, id)
+		buf = binary.AppendUvarint(buf, uint64(len(o.EventHashes)))
+		for _, h := range o.EventHashes {
+			buf = binary.LittleEndian.AppendUint64(buf, h)
 		}
 	}
 	return buf
@@ -66,10 +66,7 @@ func encodedSize(b *bucketState) int {
 		for _, t := range []int64{f.CreatedMillis, f.AcceptedMillis, f.PickedUpMillis, f.DeliveredMillis, f.CancelledMillis, o.FirstMillis, o.LastMillis} {
 			n += varintLen(t)
 		}
-		n += 1 + uvarintLen(uint64(len(o.EventIDs))) // emitted flag, id count
-		for _, id := range o.EventIDs {
-			n += uvarintLen(uint64(len(id))) + len(id)
-		}
+		n += 1 + uvarintLen(uint64(len(o.EventHashes))) + 8*len(o.EventHashes) // emitted flag, hashes
 	}
 	return n
 }
@@ -91,7 +88,7 @@ func decodeBucket(data []byte) (bucketState, error) {
 		b.Armed[i] = armedTimer{Tick: d.Varint(), Hold: d.Varint()}
 	}
 	b.Orders = make([]orderState, d.Count())
-	var ids []string // one backing array for the orders' event ids
+	var hashes []uint64 // one backing array for the orders' event hashes
 	for i := range b.Orders {
 		o := &b.Orders[i]
 		f := &o.Fact
@@ -103,17 +100,17 @@ func decodeBucket(data []byte) (bucketState, error) {
 		}
 		o.Emitted = d.Uvarint() == 1
 		k := d.Count()
-		if cap(ids)-len(ids) < k {
-			// Room for this order's ids and a guess at the rest (4 a piece).
-			ids = make([]string, 0, k+4*(len(b.Orders)-i))
+		if cap(hashes)-len(hashes) < k {
+			// Room for this order's hashes and a guess at the rest (4 a piece).
+			hashes = make([]uint64, 0, k+4*(len(b.Orders)-i))
 		}
-		start := len(ids)
+		start := len(hashes)
 		for range k {
-			ids = append(ids, d.String())
+			hashes = append(hashes, d.Uint64())
 		}
-		// Capped, so that appending to one order's ids copies them instead
-		// of overwriting the next order's.
-		o.EventIDs = ids[start:len(ids):len(ids)]
+		// Capped, so that appending to one order's hashes copies them
+		// instead of overwriting the next order's.
+		o.EventHashes = hashes[start:len(hashes):len(hashes)]
 	}
 	if err := d.Done(); err != nil {
 		return bucketState{}, fmt.Errorf("lifecycle: bucket state: %w", err)

@@ -114,10 +114,10 @@ func TestBucketCoderRoundTrip(t *testing.T) {
 		{},
 		{Armed: []armedTimer{{Tick: t0 + minute, Hold: t0}}, Orders: []orderState{
 			{Fact: OrderFact{OrderID: "A", RestaurantID: "r", DriverID: "d", Zone: "u33dc0", CreatedMillis: t0, DeliveredMillis: t0 + minute},
-				FirstMillis: t0, LastMillis: t0 + minute, EventIDs: []string{"e1", "e2"}, Emitted: true},
-			{Fact: OrderFact{OrderID: "B", CancelledMillis: -5}, EventIDs: []string{}},
+				FirstMillis: t0, LastMillis: t0 + minute, EventHashes: []uint64{eventHash("e1"), eventHash("e2")}, Emitted: true},
+			{Fact: OrderFact{OrderID: "B", CancelledMillis: -5}, EventHashes: []uint64{}},
 			{Fact: OrderFact{OrderID: strings.Repeat("x", 200), CreatedMillis: math.MinInt64, AcceptedMillis: math.MaxInt64},
-				FirstMillis: 63, LastMillis: -64, EventIDs: []string{strings.Repeat("e", 127), strings.Repeat("f", 128)}},
+				FirstMillis: 63, LastMillis: -64, EventHashes: []uint64{0, math.MaxUint64}},
 		}},
 	} {
 		enc := encodeBucket(b)

@@ -111,11 +111,16 @@ func (d *Decoder) Varint() int64 {
 
 // Float reads what AppendFloat wrote.
 func (d *Decoder) Float() float64 {
+	return math.Float64frombits(d.Uint64())
+}
+
+// Uint64 reads 8 little-endian bytes (binary.LittleEndian.AppendUint64).
+func (d *Decoder) Uint64() uint64 {
 	if len(d.data) < 8 {
-		d.fail("float cut short")
+		d.fail("uint64 cut short")
 		return 0
 	}
-	v := math.Float64frombits(binary.LittleEndian.Uint64(d.data))
+	v := binary.LittleEndian.Uint64(d.data)
 	d.data = d.data[8:]
 	return v
 }
