@@ -156,9 +156,10 @@ pipeline-graph:
 	dot -Tsvg docs/pipeline.dot -o docs/pipeline.svg
 
 # Performance harness (issue 8, testing/bench/run.sh): plain-Go ceiling, parse+validate,
-# the full graph on prism, the PySpark peer (venv under .cache/bench-venv), a long prism
-# run; FLINK=1 adds Flink (parallelism 1 and 2). Table: .cache/bench/summary.md, written
-# up in docs/benchmarks.md. Also runs bench-reader when that target exists.
+# the full graph on prism and on the embedded Flink job server (parallelism 1 and 2;
+# FLINK=0 skips it), the PySpark peer (venv under .cache/bench-venv), each at ORDERS and
+# LARGE_ORDERS, and the long runs. Table: .cache/bench/summary.md, written up in
+# docs/benchmarks.md. Also runs bench-reader when that target exists.
 .PHONY: bench
 bench:
 	bash testing/bench/run.sh

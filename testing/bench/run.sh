@@ -3,7 +3,12 @@
 # own process (so peak RSS belongs to one benchmark), and prints a table of medians,
 # spreads and same-round ratios (summarize.py). Raw output: .cache/bench/raw.txt.
 #
-#   ROUNDS=3 ORDERS=5000 LONG_ORDERS=50000 LONG_PLAIN_ORDERS=2500000 FLINK=1 PEER=1 bash testing/bench/run.sh
+#   ROUNDS=3 ORDERS=5000 LARGE_ORDERS=25000 LONG_ORDERS=50000 LONG_PLAIN_ORDERS=2500000 FLINK=1 PEER=1 bash testing/bench/run.sh
+#
+# Every round runs each series at ORDERS (≈ 4 events each) and again, as the "-large" series, at
+# LARGE_ORDERS (0 skips them): a run's events/s includes its job's fixed cost (submission,
+# translation, start and drain: about 1.3 s on the Flink job server, 0.3 s on prism), which the
+# larger input amortises.
 #
 # The long run (issue 8 item 4): LONG_PLAIN_ORDERS orders (≈ 4 events each; 2.5M ≈ 10M events)
 # through the plain-Go path with event-time expiry (BenchmarkLongRunPlain), and the full graph
@@ -11,14 +16,14 @@
 # both check that all order state expires; the prism one runs a second time with
 # GOMEMLIMIT=LONG_GOMEMLIMIT (default 800MiB). LONG_ORDERS=0 / LONG_PLAIN_ORDERS=0 skip them.
 #
-# FLINK=1 also runs the full graph on the local Flink job server (runners/flink/jobserver.sh,
-# started if not running) with parallelism 1 and 2; PEER=1 runs the PySpark peer
-# (testing/bench/peer, venv under .cache/bench-venv).
+# FLINK=1 (the default; FLINK=0 skips it) also runs the full graph on the local Flink job
+# server (runners/flink/jobserver.sh, started if not running) with parallelism 1 and 2;
+# PEER=1 runs the PySpark peer (testing/bench/peer, venv under .cache/bench-venv).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 out=$root/.cache/bench
 mkdir -p "$out"
-rounds=${ROUNDS:-3} orders=${ORDERS:-5000} long=${LONG_ORDERS:-50000} long_plain=${LONG_PLAIN_ORDERS:-2500000}
+rounds=${ROUNDS:-3} orders=${ORDERS:-5000} large=${LARGE_ORDERS:-25000} long=${LONG_ORDERS:-50000} long_plain=${LONG_PLAIN_ORDERS:-2500000}
 bin=$out/bench.test raw=$out/raw.txt
 : >"$raw"
 cd "$root"
@@ -40,33 +45,51 @@ if [[ ${PEER:-1} == 1 ]]; then
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r testing/bench/peer/requirements.txt
     touch "$venv/.installed"
   fi
-  rm -rf "$out/peer"
+  rm -rf "$out/peer" "$out/peer-large"
   "$bin" -test.run=TestWritePeerInput -orders="$orders" -peer-input="$out/peer/input" >/dev/null
+  if [[ $large -gt 0 ]]; then
+    "$bin" -test.run=TestWritePeerInput -orders="$large" -peer-input="$out/peer-large/input" >/dev/null
+  fi
 fi
-if [[ ${FLINK:-0} == 1 ]]; then
+if [[ ${FLINK:-1} == 1 ]]; then
   bash runners/flink/jobserver.sh status >/dev/null 2>&1 || bash runners/flink/jobserver.sh start
   flink_endpoint=$(<.stack/flink/endpoint)
 fi
 
-for round in $(seq 1 "$rounds"); do
-  run plain -test.bench='^BenchmarkPlainGo$' -test.benchtime=3x
-  run parse -test.bench='^BenchmarkParseValidate$' -test.benchtime=20x
-  run prism -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x
-  if [[ ${FLINK:-0} == 1 ]]; then
+peer() { # peer SERIES DIR: the PySpark peer over DIR/input
+  rm -rf "$2/ckpt"
+  "$venv/bin/python" testing/bench/peer/peer.py --input "$2/input" --out "$2/result.json" \
+    --checkpoint "$2/ckpt" 2>/dev/null | grep '^peer ' | sed "s/^peer /$1 round=$round /" | tee -a "$raw"
+}
+series() { # series SUFFIX: every series once, at the current $orders
+  local sfx=$1
+  run "plain$sfx" -test.bench='^BenchmarkPlainGo$' -test.benchtime=3x
+  run "prism$sfx" -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x
+  if [[ ${FLINK:-1} == 1 ]]; then
     for p in 1 2; do
-      run "flink-p$p" -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x -runner=flink \
+      run "flink-p$p$sfx" -test.bench='^BenchmarkFullGraph$' -test.benchtime=1x -runner=flink \
         -endpoint="$flink_endpoint" -environment_type=LOOPBACK -parallelism="$p" -source=file
     done
   fi
   if [[ ${PEER:-1} == 1 ]]; then
-    rm -rf "$out/peer/ckpt"
-    "$venv/bin/python" testing/bench/peer/peer.py --input "$out/peer/input" --out "$out/peer/result.json" \
-      --checkpoint "$out/peer/ckpt" 2>/dev/null | grep '^peer ' | sed "s/^peer /peer round=$round /" | tee -a "$raw"
+    peer "peer$sfx" "$out/peer$sfx"
+  fi
+}
+
+for round in $(seq 1 "$rounds"); do
+  run parse -test.bench='^BenchmarkParseValidate$' -test.benchtime=20x
+  series ""
+  if [[ $large -gt 0 ]]; then
+    orders=$large series -large
   fi
 done
 if [[ ${PEER:-1} == 1 ]]; then
   "$bin" -test.run=TestPeerMatchesReference -orders="$orders" -peer-result="$out/peer/result.json" | tail -1 |
     sed 's/^/# peer check against the reference: /' | tee -a "$raw"
+  if [[ $large -gt 0 ]]; then
+    "$bin" -test.run=TestPeerMatchesReference -orders="$large" -peer-result="$out/peer-large/result.json" | tail -1 |
+      sed 's/^/# peer-large check against the reference: /' | tee -a "$raw"
+  fi
 fi
 if [[ $long_plain -gt 0 ]]; then
   round=1 run long-plain -test.bench='^BenchmarkLongRunPlain$' -test.benchtime=1x -long-orders="$long_plain"

@@ -17,7 +17,7 @@ for line in open(sys.argv[1]):
     if not m:
         continue
     series, rnd, rest = m.group(1), int(m.group(2)), m.group(3)
-    if series == "peer":
+    if series.startswith("peer"):
         for k, v in re.findall(r"(\w+)=([\d.]+)", rest):
             vals[series][{"events_per_s": "events/s"}.get(k, k)][rnd] = float(v)
         continue
@@ -41,8 +41,9 @@ for series, metrics in vals.items():
 
 print("\n| ratio (same round) | median | min–max |\n|---|---|---|")
 eps = {s: m.get("events/s", {}) for s, m in vals.items()}
-for a, b in (("prism", "plain"), ("flink-p1", "plain"), ("flink-p2", "plain"), ("flink-p2", "flink-p1"),
-             ("prism", "peer"), ("flink-p2", "peer"), ("plain", "peer")):
+pairs = (("prism", "plain"), ("flink-p1", "plain"), ("flink-p2", "plain"), ("flink-p2", "flink-p1"),
+         ("prism", "peer"), ("flink-p1", "peer"), ("flink-p2", "peer"), ("plain", "peer"))
+for a, b in pairs + tuple((a + "-large", b + "-large") for a, b in pairs):
     rs = [eps[a][r] / eps[b][r] for r in eps.get(a, {}) if r in eps.get(b, {}) and eps[b][r] > 0]
     if rs:
         print(f"| {a} / {b} | {statistics.median(rs):.3g} | {min(rs):.3g}–{max(rs):.3g} |")
