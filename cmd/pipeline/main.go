@@ -155,6 +155,7 @@ func fromFlags() (delivery.Options, []kinesisio.ReadOption) {
 	opts := delivery.DefaultOptions()
 	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
 	opts.OnTimeOnly = *onTimeOnly || isInProcessPrism()
+	opts.NoBundleCache = isInProcessPrism()
 	opts.RestaurantsURI, opts.DriversURI = *restaurants, *drivers
 	opts.DedupHorizon, opts.OrderHorizon = *dedupFor, *orderTTL
 	readOpts := []kinesisio.ReadOption{
@@ -287,13 +288,8 @@ func applyPreset() error {
 }
 
 // isInProcessPrism reports whether the job runs on the in-process prism of
-// Beam v2.62, which refuses late firings and allowed lateness: prism (or no
-// runner) without --endpoint; with one, the job goes to a prism job server.
-func isInProcessPrism() bool {
-	r, e := flag.Lookup("runner"), flag.Lookup("endpoint")
-	prism := r == nil || r.Value.String() == "" || r.Value.String() == "prism"
-	return prism && (e == nil || e.Value.String() == "")
-}
+// Beam v2.62 (presets.InProcessPrism).
+func isInProcessPrism() bool { return presets.InProcessPrism(flag.CommandLine) }
 
 func setupLogging() {
 	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)

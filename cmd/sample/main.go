@@ -84,6 +84,7 @@ func run(ctx context.Context, orders int, seed int64, dir string) (int, error) {
 	// The in-process prism of Beam v2.62 refuses late firings; a bounded
 	// Create source has no late data anyway.
 	opts.OnTimeOnly = true
+	opts.NoBundleCache = true // in-process prism v2.62 (delivery.Options)
 	opts.RestaurantsURI, opts.DriversURI = filepath.Join(dir, "restaurants.csv"), filepath.Join(dir, "drivers.csv")
 	p, s := beam.NewPipelineWithRoot()
 	out := delivery.Build(s, beam.CreateList(s, raws), opts)

@@ -38,6 +38,9 @@ type Options struct {
 	S3PathStyle bool
 	// OrderHorizon is when an incomplete order expires (event time).
 	OrderHorizon time.Duration
+	// NoBundleCache turns off lifecycle's per-bundle cell cache: for the
+	// in-process prism of Beam Go v2.62 (lifecycle.WithoutBundleCache).
+	NoBundleCache bool
 }
 
 // DefaultOptions returns the documented defaults: 5-minute windows every
@@ -92,8 +95,11 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	valid, dead := parse.Parse(s, raw, popts...)
 	// Dedup and the order join share one stateful stage keyed by buckets of
 	// orders (event ids belong to orders): docs/benchmarks.md has why.
-	events, facts := lifecycle.Track(s, parse.WithEventTime(s, valid),
-		lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon))
+	topts := []lifecycle.Option{lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon)}
+	if o.NoBundleCache {
+		topts = append(topts, lifecycle.WithoutBundleCache())
+	}
+	events, facts := lifecycle.Track(s, parse.WithEventTime(s, valid), topts...)
 	var eopts []enrich.Option
 	if o.S3PathStyle {
 		eopts = append(eopts, enrich.WithS3PathStyle())

@@ -220,3 +220,15 @@ func sortedKeys(m map[string]string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// InProcessPrism reports whether the runner flags in fs (parsed already) run
+// the job on the in-process prism of Beam v2.62: prism (or no runner) without
+// --endpoint; with one, the job goes to a prism job server. That runner
+// refuses late firings and allowed lateness (delivery.Options.OnTimeOnly) and
+// drops elements as late far more often with lifecycle's bundle cache
+// (delivery.Options.NoBundleCache).
+func InProcessPrism(fs *flag.FlagSet) bool {
+	r, e := fs.Lookup("runner"), fs.Lookup("endpoint")
+	prism := r == nil || r.Value.String() == "" || r.Value.String() == "prism"
+	return prism && (e == nil || e.Value.String() == "")
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
@@ -70,6 +71,7 @@ func workload(tb testing.TB) *Workload {
 func options() delivery.Options {
 	o := delivery.DefaultOptions()
 	o.OnTimeOnly = true // same semantics on every runner: prism v2.62 refuses late panes
+	o.NoBundleCache = presets.InProcessPrism(flag.CommandLine)
 	o.RestaurantsURI, o.DriversURI = filepath.Join(loadDir, "restaurants.csv"), filepath.Join(loadDir, "drivers.csv")
 	return o
 }
