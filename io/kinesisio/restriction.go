@@ -7,10 +7,14 @@ import (
 	"sort"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 )
 
 func init() {
 	beam.RegisterCoder(reflect.TypeOf((*Restriction)(nil)).Elem(), encodeRestriction, decodeRestriction)
+	// Registered as functions too, so the SDK calls them without reflection.
+	register.Function1x2(encodeRestriction)
+	register.Function1x2(decodeRestriction)
 }
 
 // ShardState is one shard's place inside a shard-group restriction.

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
@@ -17,6 +18,9 @@ import (
 // (docs/benchmarks.md, package wire).
 func init() {
 	beam.RegisterCoder(reflect.TypeFor[Event](), encodeEvent, decodeEvent)
+	// Registered as functions too, so the SDK calls them without reflection.
+	register.Function1x1(encodeEvent)
+	register.Function1x2(decodeEvent)
 }
 
 func encodeEvent(e Event) []byte {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
@@ -14,6 +15,9 @@ import (
 // bytes instead of decoding and re-encoding it as a row (package wire).
 func init() {
 	beam.RegisterCoder(reflect.TypeFor[entityGroup](), encodeGroup, decodeGroup)
+	// Registered as functions too, so the SDK calls them without reflection.
+	register.Function1x1(encodeGroup)
+	register.Function1x2(decodeGroup)
 }
 
 func encodeGroup(g entityGroup) []byte {
