@@ -23,9 +23,11 @@ func init() {
 // strings, written by hand because the state cell is read and written whole
 // on every batch and timer, and Beam's reflective row coder took about half
 // of the stage's CPU (profile in docs/benchmarks.md). The derived fields of
-// the fact (minutes, flags) are not stored: finish computes them. The buffer
-// is sized by encodedSize first: growing it by doubling was most of the
-// coder's allocation.
+// the fact (minutes, flags) are not stored: finish computes them. An order's
+// times are written as differences from its first event's time, and only
+// those that are set (a flags byte says which): a third fewer bytes than
+// whole varints. The buffer is sized by encodedSize first: growing it by
+// doubling was most of the coder's allocation.
 func encodeBucket(b bucketState) []byte {
 	buf := make([]byte, 0, encodedSize(&b))
 	buf = binary.AppendUvarint(buf, uint64(len(b.Armed)))
@@ -39,20 +41,46 @@ func encodeBucket(b bucketState) []byte {
 		for _, s := range []string{f.OrderID, f.RestaurantID, f.DriverID, f.Zone} {
 			buf = wire.AppendString(buf, s)
 		}
-		for _, t := range []int64{f.CreatedMillis, f.AcceptedMillis, f.PickedUpMillis, f.DeliveredMillis, f.CancelledMillis, o.FirstMillis, o.LastMillis} {
-			buf = binary.AppendVarint(buf, t)
+		buf = binary.AppendVarint(buf, o.FirstMillis)
+		times := o.times()
+		buf = append(buf, timeFlags(o, times))
+		for _, t := range times {
+			if t != 0 {
+				// Wrapping subtraction: decodeBucket's addition undoes it
+				// for any pair of values.
+				buf = binary.AppendVarint(buf, t-o.FirstMillis)
+			}
 		}
-		emitted := uint64(0)
-		if o.Emitted {
-			emitted = 1
-		}
-		buf = binary.AppendUvarint(buf, emitted)
 		buf = binary.AppendUvarint(buf, uint64(len(o.EventHashes)))
 		for _, h := range o.EventHashes {
 			buf = binary.LittleEndian.AppendUint64(buf, h)
 		}
 	}
 	return buf
+}
+
+// times are the times of an order written relative to FirstMillis, in the
+// coder's order.
+func (o *orderState) times() [6]int64 {
+	f := &o.Fact
+	return [6]int64{f.CreatedMillis, f.AcceptedMillis, f.PickedUpMillis, f.DeliveredMillis, f.CancelledMillis, o.LastMillis}
+}
+
+// emittedFlag is the bit of the flags byte after the six time bits.
+const emittedFlag = 1 << 6
+
+// timeFlags has bit i set when times[i] is set, and emittedFlag.
+func timeFlags(o *orderState, times [6]int64) byte {
+	var flags byte
+	for i, t := range times {
+		if t != 0 {
+			flags |= 1 << i
+		}
+	}
+	if o.Emitted {
+		flags |= emittedFlag
+	}
+	return flags
 }
 
 // encodedSize is the length of encodeBucket's output.
@@ -67,10 +95,13 @@ func encodedSize(b *bucketState) int {
 		for _, s := range []string{f.OrderID, f.RestaurantID, f.DriverID, f.Zone} {
 			n += uvarintLen(uint64(len(s))) + len(s)
 		}
-		for _, t := range []int64{f.CreatedMillis, f.AcceptedMillis, f.PickedUpMillis, f.DeliveredMillis, f.CancelledMillis, o.FirstMillis, o.LastMillis} {
-			n += varintLen(t)
+		n += varintLen(o.FirstMillis) + 1 // first time, flags
+		for _, t := range o.times() {
+			if t != 0 {
+				n += varintLen(t - o.FirstMillis)
+			}
 		}
-		n += 1 + uvarintLen(uint64(len(o.EventHashes))) + 8*len(o.EventHashes) // emitted flag, hashes
+		n += uvarintLen(uint64(len(o.EventHashes))) + 8*len(o.EventHashes)
 	}
 	return n
 }
@@ -99,10 +130,14 @@ func decodeBucket(data []byte) (bucketState, error) {
 		for _, s := range []*string{&f.OrderID, &f.RestaurantID, &f.DriverID, &f.Zone} {
 			*s = d.String()
 		}
-		for _, t := range []*int64{&f.CreatedMillis, &f.AcceptedMillis, &f.PickedUpMillis, &f.DeliveredMillis, &f.CancelledMillis, &o.FirstMillis, &o.LastMillis} {
-			*t = d.Varint()
+		o.FirstMillis = d.Varint()
+		flags := d.Byte()
+		for bit, t := range []*int64{&f.CreatedMillis, &f.AcceptedMillis, &f.PickedUpMillis, &f.DeliveredMillis, &f.CancelledMillis, &o.LastMillis} {
+			if flags&(1<<bit) != 0 {
+				*t = o.FirstMillis + d.Varint()
+			}
 		}
-		o.Emitted = d.Uvarint() == 1
+		o.Emitted = flags&emittedFlag != 0
 		k := d.Count()
 		if cap(hashes)-len(hashes) < k {
 			// Room for this order's hashes and a guess at the rest (4 a piece).

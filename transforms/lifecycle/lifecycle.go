@@ -334,6 +334,10 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 			}
 			emit(mtime.FromMilliseconds(f.factAt(&o)), o.Fact)
 			o.Emitted = true
+			// From now on the order is remembered for dedup only (its
+			// times and event hashes): the rest of the fact would only
+			// make the cell, written whole on every batch and tick, larger.
+			o.Fact = OrderFact{OrderID: o.Fact.OrderID}
 		}
 		if o.Emitted && f.forgetAt(&o) <= now {
 			forgottenCount.Inc(ctx, 1)
