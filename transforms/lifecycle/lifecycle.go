@@ -93,8 +93,8 @@ func WithDedupHorizon(d time.Duration) Option {
 // runner instead of reusing the copy read or written earlier in the same
 // bundle. The cache is exact (fresh reads were compared with it), but on the
 // in-process prism of Beam Go v2.62 the faster stage makes that runner drop
-// KPI elements as late in 3 to 9 of 10 runs of the benchmark graph instead of
-// 1 in 10 (docs/benchmarks.md); use it there.
+// KPI elements as late in 10 of 24 runs of the benchmark graph instead of
+// about 1 in 10 (docs/benchmarks.md); use it there.
 func WithoutBundleCache() Option { return func(f *trackFn) { f.NoCache = true } }
 
 // WithBuckets sets how many state keys the orders are spread over (default
