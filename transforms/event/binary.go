@@ -3,11 +3,7 @@ package event
 import (
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
@@ -17,10 +13,7 @@ import (
 // decoding and re-encoding row-coded elements was most of the JVM's CPU
 // (docs/benchmarks.md, package wire).
 func init() {
-	beam.RegisterCoder(reflect.TypeFor[Event](), encodeEvent, decodeEvent)
-	// Registered as functions too, so the SDK calls them without reflection.
-	register.Function1x1(encodeEvent)
-	register.Function1x2(decodeEvent)
+	wire.RegisterCoder(encodeEvent, decodeEvent)
 }
 
 func encodeEvent(e Event) []byte {

@@ -2,10 +2,6 @@ package kpi
 
 import (
 	"fmt"
-	"reflect"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
@@ -14,10 +10,7 @@ import (
 // and bundle; its coder is hand-written so that a Java runner moves it as
 // bytes instead of decoding and re-encoding it as a row (package wire).
 func init() {
-	beam.RegisterCoder(reflect.TypeFor[entityGroup](), encodeGroup, decodeGroup)
-	// Registered as functions too, so the SDK calls them without reflection.
-	register.Function1x1(encodeGroup)
-	register.Function1x2(decodeGroup)
+	wire.RegisterCoder(encodeGroup, decodeGroup)
 }
 
 func encodeGroup(g entityGroup) []byte {

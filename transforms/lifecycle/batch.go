@@ -17,10 +17,7 @@ func init() {
 	register.DoFn2x0[event.Event, func(beam.EventTime, string, batch)](&batchFn{})
 	register.Emitter3[beam.EventTime, string, batch]()
 	beam.RegisterType(reflect.TypeFor[batch]())
-	beam.RegisterCoder(reflect.TypeFor[batch](), encodeBatch, decodeBatch)
-	// Registered as functions too, so the SDK calls them without reflection.
-	register.Function1x1(encodeBatch)
-	register.Function1x2(decodeBatch)
+	wire.RegisterCoder(encodeBatch, decodeBatch)
 }
 
 // maxBuffered bounds the events a batchFn holds at once, so a large bundle

@@ -4,19 +4,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-	"reflect"
-
-	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/wire"
 )
 
 func init() {
-	beam.RegisterCoder(reflect.TypeFor[bucketState](), encodeBucket, decodeBucket)
-	// Registered as functions too, so the SDK calls them without reflection.
-	register.Function1x1(encodeBucket)
-	register.Function1x2(decodeBucket)
+	wire.RegisterCoder(encodeBucket, decodeBucket)
 }
 
 // encodeBucket is the state coder of a bucket: varints and length-prefixed

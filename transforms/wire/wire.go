@@ -16,7 +16,19 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 )
+
+// RegisterCoder makes encode and decode the Beam coder of T, and registers
+// them as functions too, so that the SDK calls them without reflection.
+func RegisterCoder[T any](encode func(T) []byte, decode func([]byte) (T, error)) {
+	beam.RegisterCoder(reflect.TypeFor[T](), encode, decode)
+	register.Function1x1(encode)
+	register.Function1x2(decode)
+}
 
 // ErrCorrupt is wrapped by every error of a Decoder.
 var ErrCorrupt = errors.New("wire: corrupt data")
@@ -100,13 +112,8 @@ func (d *Decoder) Uvarint() uint64 {
 
 // Varint reads a signed (zig-zag) varint.
 func (d *Decoder) Varint() int64 {
-	v, n := binary.Varint(d.data)
-	if n <= 0 {
-		d.fail("bad varint")
-		return 0
-	}
-	d.data = d.data[n:]
-	return v
+	u := d.Uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 // Float reads what AppendFloat wrote.
