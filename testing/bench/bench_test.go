@@ -25,7 +25,7 @@ import (
 var (
 	orders = flag.Int("orders", 5000, "orders in the workload (≈ 4 events each)")
 	seed   = flag.Int64("seed", 1, "simulator seed")
-	source = flag.String("source", "create", "source of the full graph: create (beam.Create) or file (textio over JSON Lines)")
+	source = flag.String("source", "create", "source of the full graph: create (beam.Create), file (textio over JSON Lines) or stream (the file in Flink's streaming translation, see StreamFile)")
 	long   = flag.Int("long-orders", 2_500_000, "orders of BenchmarkLongRunPlain (≈ 4 events each)")
 )
 
@@ -86,12 +86,27 @@ func report(b *testing.B, events int, cpuStart time.Duration) {
 	b.ReportMetric(float64(events), "events")
 }
 
+// rawSource is the -source the graph benchmarks read: the workload w
+// itself (create), or the JSON Lines file at path (file, stream).
+func rawSource(tb testing.TB, s beam.Scope, w *Workload, path string) beam.PCollection {
+	switch *source {
+	case "create":
+		return Create(s, w)
+	case "file":
+		return ReadFile(s, path)
+	case "stream":
+		return StreamFile(s, path)
+	}
+	tb.Fatalf("unknown -source %q: create, file or stream", *source)
+	return beam.PCollection{}
+}
+
 // BenchmarkFullGraph runs delivery.Build (parse, validate, dedup, enrich,
 // lifecycle, sliding-window KPIs) over the workload on the runner of the
 // flags, with counting sinks, and checks every output count against Plain.
 func BenchmarkFullGraph(b *testing.B) {
 	var w *Workload
-	if *source == "file" {
+	if *source != "create" {
 		w = fileWorkload(b)
 	} else {
 		w = workload(b)
@@ -104,7 +119,7 @@ func BenchmarkFullGraph(b *testing.B) {
 	}
 	events := len(w.Lines)
 	in := filepath.Join(filepath.Dir(w.RestaurantsCSV), "events.jsonl")
-	if *source == "file" {
+	if *source != "create" {
 		if err := w.WriteJSONLines(in); err != nil {
 			b.Fatal(err)
 		}
@@ -120,16 +135,7 @@ func BenchmarkFullGraph(b *testing.B) {
 	start := cpuTime(b)
 	for b.Loop() {
 		p, s := beam.NewPipelineWithRoot()
-		var raw beam.PCollection
-		switch *source {
-		case "create":
-			raw = Create(s, w)
-		case "file":
-			raw = ReadFile(s, in)
-		default:
-			b.Fatalf("unknown -source %q", *source)
-		}
-		FullGraph(s, raw, o)
+		FullGraph(s, rawSource(b, s, w, in), o)
 		res, err := ptest.RunWithMetrics(p)
 		if err != nil {
 			b.Fatal(err)

@@ -3,12 +3,14 @@ package bench
 import (
 	"context"
 	"reflect"
+	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/textio"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/periodic"
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
@@ -17,6 +19,7 @@ import (
 func init() {
 	register.DoFn2x0[context.Context, beam.X](&countFn{})
 	register.Function1x1(lineToRaw)
+	register.Function2x0(dropTick)
 	beam.RegisterType(reflect.TypeFor[countFn]())
 }
 
@@ -47,6 +50,21 @@ func ReadFile(s beam.Scope, path string) beam.PCollection {
 	s = s.Scope("bench.ReadFile")
 	return beam.ParDo(s, lineToRaw, textio.Read(s, path))
 }
+
+// StreamFile is the file source flattened with an empty unbounded
+// PCollection (a one-tick periodic.Impulse), so that Flink runs the job in
+// streaming mode, as in production, where a bounded source gets its batch
+// translation. Needs --experiments=shutdown_idle_sources on this repo's
+// Flink job server for the job to end.
+func StreamFile(s beam.Scope, path string) beam.PCollection {
+	s = s.Scope("bench.Stream")
+	now := time.Now()
+	ticks := periodic.Impulse(s, now, now.Add(time.Millisecond), time.Second, false)
+	return beam.Flatten(s, ReadFile(s, path), beam.ParDo(s, dropTick, ticks))
+}
+
+// dropTick turns periodic ticks into nothing (of the events' type).
+func dropTick(_ []byte, _ func(parse.Raw)) {}
 
 func lineToRaw(l string) parse.Raw {
 	return parse.Raw{Data: []byte(l), Shard: "bench", ArrivalMillis: 1}

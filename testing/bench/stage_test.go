@@ -6,35 +6,15 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/periodic"
 
 	"github.com/deliverypipe/deliverypipe/transforms/dedup"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
-
-func init() { register.Function2x0(dropTick) }
-
-// dropTick turns periodic ticks into nothing (of the events' type).
-func dropTick(_ []byte, _ func(parse.Raw)) {}
-
-// streamSource is the file source flattened with an empty unbounded
-// PCollection (a one-tick periodic.Impulse), so Flink runs the job in
-// streaming mode, as in production, where a bounded source gets its batch
-// translation. Needs --experiments=shutdown_idle_sources on this repo's
-// Flink job server for the job to end.
-func streamSource(s beam.Scope, path string) beam.PCollection {
-	s = s.Scope("bench.Stream")
-	now := time.Now()
-	ticks := periodic.Impulse(s, now, now.Add(time.Millisecond), time.Second, false)
-	return beam.Flatten(s, ReadFile(s, path), beam.ParDo(s, dropTick, ticks))
-}
 
 // stage is a prefix of the delivery graph ending in counting sinks, and the
 // counter values plain Go expects of it.
@@ -114,7 +94,7 @@ func BenchmarkStage(b *testing.B) {
 		b.Fatal(err)
 	}
 	in := filepath.Join(loadDir, "events.jsonl")
-	if *source == "file" || *source == "stream" {
+	if *source != "create" {
 		if err := w.WriteJSONLines(in); err != nil {
 			b.Fatal(err)
 		}
@@ -124,16 +104,7 @@ func BenchmarkStage(b *testing.B) {
 			start := cpuTime(b)
 			for b.Loop() {
 				p, s := beam.NewPipelineWithRoot()
-				var raw beam.PCollection
-				switch *source {
-				case "file":
-					raw = ReadFile(s, in)
-				case "stream":
-					raw = streamSource(s, in)
-				default:
-					raw = Create(s, w)
-				}
-				st.build(s, raw)
+				st.build(s, rawSource(b, s, w, in))
 				res, err := ptest.RunWithMetrics(p)
 				if err != nil {
 					b.Fatal(err)
