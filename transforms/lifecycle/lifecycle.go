@@ -137,8 +137,10 @@ func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 // downstream event-time windows see every fact on time. The price: a cell is
 // read and rewritten whole for every batch and every tick, so its cost grows
 // with the open orders per bucket (raise WithBuckets for streams with many
-// open orders). Only value state and event-time timers are used, as Flink
-// requires; it runs on Flink in make test-flink.
+// open orders). Within a bundle a key's cell is read and decoded once and
+// then kept (WithoutBundleCache turns that off). Only value state and
+// event-time timers are used, as Flink requires; it runs on Flink in make
+// test-flink.
 func Track(s beam.Scope, events beam.PCollection, opts ...Option) (unique, facts beam.PCollection) {
 	s = s.Scope("lifecycle.Track")
 	fn := &trackFn{
@@ -194,8 +196,8 @@ type orderState struct {
 	FirstMillis int64 // earliest event time seen
 	LastMillis  int64 // latest event time seen
 	// EventHashes are the 64-bit FNV-1a hashes of the ids of the events
-	// seen, for dedup: a third of the bytes of the ids (UUIDs) in a cell
-	// that is read and written whole. Two ids of one order collide with
+	// seen, for dedup: 8 bytes where a UUID id took 37, in a cell that is
+	// read and written whole. Two ids of one order collide with
 	// probability about 2⁻⁶⁰; the cost would be one event taken for a
 	// repeat.
 	EventHashes []uint64
