@@ -33,6 +33,18 @@ type server struct {
 
 func (s *server) addrFile() string { return filepath.Join(s.dir, s.name+".addr") }
 
+func (s *server) logPath() string { return filepath.Join(s.dir, s.name+".log") }
+
+// logTail is the last n lines of the file at path, or why it cannot be read.
+func logTail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
 func (s *server) endpoint() string {
 	return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
 }
@@ -43,7 +55,7 @@ func (s *server) launch(port int) error {
 	if err := os.Remove(s.addrFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("localstack: %s: %w", s.name, err)
 	}
-	logf, err := os.OpenFile(filepath.Join(s.dir, s.name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logf, err := os.OpenFile(s.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("localstack: %s log: %w", s.name, err)
 	}
@@ -92,7 +104,7 @@ func (s *server) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-s.done:
-			return fmt.Errorf("localstack: %s exited while starting (%v); see %s", s.name, s.cmd.ProcessState, filepath.Join(s.dir, s.name+".log"))
+			return fmt.Errorf("localstack: %s exited while starting (%v); see %s", s.name, s.cmd.ProcessState, s.logPath())
 		case <-ctx.Done():
 			return fmt.Errorf("localstack: %s not healthy: %w (last error: %v)", s.name, ctx.Err(), lastErr)
 		case <-tick.C:
@@ -135,6 +147,16 @@ func (s *server) start(ctx context.Context) error {
 func (s *server) stop(sig syscall.Signal) error {
 	if s.cmd == nil {
 		return nil
+	}
+	select {
+	case <-s.done:
+		// It exited on its own: a crash, which the tests only saw as
+		// refused connections. Say so, with the end of its log.
+		err := fmt.Errorf("localstack: %s had exited before it was stopped (%v); the end of %s:\n%s",
+			s.name, s.cmd.ProcessState, s.logPath(), logTail(s.logPath(), 20))
+		s.cmd = nil
+		return err
+	default:
 	}
 	pid := s.cmd.Process.Pid
 	if err := syscall.Kill(-pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {

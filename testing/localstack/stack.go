@@ -128,10 +128,14 @@ func (s *Stack) Stop() error {
 		errs = append(errs, srv.stop(syscall.SIGTERM))
 	}
 	s.servers = nil
-	if s.rmDir {
-		errs = append(errs, os.RemoveAll(s.Dir))
+	if err := errors.Join(errs...); err != nil {
+		// A server that crashed: keep its log and data.
+		return fmt.Errorf("%w\nlocalstack: kept %s", err, s.Dir)
 	}
-	return errors.Join(errs...)
+	if s.rmDir {
+		return os.RemoveAll(s.Dir)
+	}
+	return nil
 }
 
 // RestartKinesis kills kinesalite (SIGKILL, like a crash) and starts it again
