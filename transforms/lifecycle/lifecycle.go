@@ -253,7 +253,7 @@ func (f *trackFn) FinishBundle(_ func(beam.EventTime, event.Event), _ func(beam.
 
 // read returns key's cell, from this bundle's copy when there is one.
 func (f *trackFn) read(sp state.Provider, key string) (bucketState, bool, error) {
-	if c, ok := f.cells[key]; ok && !f.NoCache {
+	if c, ok := f.cells[key]; ok {
 		return c.st, c.ok, nil
 	}
 	st, ok, err := f.Orders.Read(sp)
@@ -265,6 +265,9 @@ func (f *trackFn) read(sp state.Provider, key string) (bucketState, bool, error)
 }
 
 func (f *trackFn) remember(key string, st bucketState, ok bool) {
+	if f.NoCache {
+		return
+	}
 	if f.cells == nil { // a runner that calls no StartBundle
 		f.cells = map[string]cell{}
 	}

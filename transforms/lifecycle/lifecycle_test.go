@@ -52,14 +52,16 @@ func ev(order string, typ event.Type, at int64) event.Event {
 }
 
 // TestTrack runs the same stream with state keyed per order, all orders in
-// one cell, and the default buckets: the results must not depend on it.
+// one cell, and the default buckets, with and without the bundle cache: the
+// results must not depend on it.
 func TestTrack(t *testing.T) {
 	for _, buckets := range []int{0, 1, DefaultBuckets} {
-		t.Run(fmt.Sprint("buckets=", buckets), func(t *testing.T) { testTrack(t, buckets) })
+		t.Run(fmt.Sprint("buckets=", buckets), func(t *testing.T) { testTrack(t, WithBuckets(buckets)) })
 	}
+	t.Run("without bundle cache", func(t *testing.T) { testTrack(t, WithoutBundleCache()) })
 }
 
-func testTrack(t *testing.T, buckets int) {
+func testTrack(t *testing.T, opt Option) {
 	c := teststream.NewConfig()
 	add := func(es ...event.Event) {
 		for _, e := range es {
@@ -88,7 +90,7 @@ func testTrack(t *testing.T, buckets int) {
 		t.Fatal(err)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	unique, facts := Track(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour), WithBuckets(buckets))
+	unique, facts := Track(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour), opt)
 	passert.Count(s, unique, "unique events", 8)
 	// By hand: A prep 0→10, delivery 10→30, total 30, stamped at delivery (30);
 	// B cancelled at 5; C expires at 3 + 60 = 63.
