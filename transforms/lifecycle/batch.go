@@ -1,7 +1,6 @@
 package lifecycle
 
 import (
-	"encoding/binary"
 	"fmt"
 	"reflect"
 
@@ -86,7 +85,7 @@ func encodeBatch(b batch) []byte {
 	var one []byte
 	for i := range b.Events {
 		one, _ = b.Events[i].AppendBinary(one[:0])
-		buf = append(wire.AppendUvarint(buf, uint64(len(one))), one...)
+		buf = wire.AppendBytes(buf, one)
 	}
 	return buf
 }
@@ -94,24 +93,19 @@ func encodeBatch(b batch) []byte {
 // decodeBatch reverses encodeBatch. Each event's strings share a copy of
 // that event's bytes only: events outlive the batch (archive buffers).
 func decodeBatch(data []byte) (batch, error) {
-	n, k := binary.Uvarint(data)
-	if k <= 0 || n > uint64(len(data)) {
-		return batch{}, fmt.Errorf("lifecycle: batch: bad event count: %w", wire.ErrCorrupt)
-	}
-	data = data[k:]
-	b := batch{Events: make([]event.Event, n)}
+	d := wire.NewDecoder(data)
+	b := batch{Events: make([]event.Event, d.Count())}
 	for i := range b.Events {
-		size, k := binary.Uvarint(data)
-		if k <= 0 || size > uint64(len(data)-k) {
-			return batch{}, fmt.Errorf("lifecycle: batch: event %d of %d cut short: %w", i, n, wire.ErrCorrupt)
+		one := d.Bytes()
+		if d.Err() != nil {
+			break
 		}
-		if err := b.Events[i].UnmarshalBinary(data[k : k+int(size)]); err != nil {
-			return batch{}, fmt.Errorf("lifecycle: batch: event %d of %d: %w", i, n, err)
+		if err := b.Events[i].UnmarshalBinary(one); err != nil {
+			return batch{}, fmt.Errorf("lifecycle: batch: event %d of %d: %w", i, len(b.Events), err)
 		}
-		data = data[k+int(size):]
 	}
-	if len(data) > 0 {
-		return batch{}, fmt.Errorf("lifecycle: batch: %d bytes after the events: %w", len(data), wire.ErrCorrupt)
+	if err := d.Done(); err != nil {
+		return batch{}, fmt.Errorf("lifecycle: batch: %w", err)
 	}
 	return b, nil
 }

@@ -38,6 +38,11 @@ func AppendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
+// AppendBytes appends p, length-prefixed (Decoder.Bytes reads it back).
+func AppendBytes(b, p []byte) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(p))), p...)
+}
+
 // AppendFloat appends f as 8 little-endian bytes.
 func AppendFloat(b []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(b, math.Float64bits(f))
@@ -55,23 +60,20 @@ func AppendLen(b []byte, isNil bool, n int) []byte {
 // Decoder reads what the Append functions wrote. After the first error every
 // read returns a zero value; Err reports it.
 type Decoder struct {
-	data []byte
-	// text is one string copy of the data: strings are cut from it, so a
-	// decode allocates once for all its strings.
+	orig, data []byte // all of it, and what is left
+	// text is one string copy of orig, made at the first String: strings
+	// are cut from it, so a decode allocates once for all its strings.
 	text string
 	err  error
 }
 
-// NewDecoder reads data (copied once, as the text its strings share).
+// NewDecoder reads data.
 func NewDecoder(data []byte) *Decoder {
-	return &Decoder{data: data, text: string(data)}
+	return &Decoder{orig: data, data: data}
 }
 
 // Err is the first error met, wrapping ErrCorrupt, or nil.
 func (d *Decoder) Err() error { return d.err }
-
-// Left is the number of bytes not read yet.
-func (d *Decoder) Left() int { return len(d.data) }
 
 // Done is Err, or an error when bytes are left over.
 func (d *Decoder) Done() error {
@@ -83,7 +85,7 @@ func (d *Decoder) Done() error {
 
 func (d *Decoder) fail(what string) {
 	if d.err == nil {
-		d.err = fmt.Errorf("%w: %s at byte %d", ErrCorrupt, what, len(d.text)-len(d.data))
+		d.err = fmt.Errorf("%w: %s at byte %d", ErrCorrupt, what, len(d.orig)-len(d.data))
 	}
 	d.data = nil
 }
@@ -139,9 +141,25 @@ func (d *Decoder) String() string {
 		d.fail("string cut short")
 		return ""
 	}
-	at := len(d.text) - len(d.data)
+	if d.text == "" {
+		d.text = string(d.orig)
+	}
+	at := len(d.orig) - len(d.data)
 	d.data = d.data[n:]
 	return d.text[at : at+int(n)]
+}
+
+// Bytes reads what AppendBytes (or AppendString) wrote, as a slice of the
+// decoder's data, not a copy.
+func (d *Decoder) Bytes() []byte {
+	n := d.Uvarint()
+	if n > uint64(len(d.data)) {
+		d.fail("bytes cut short")
+		return nil
+	}
+	b := d.data[:n:n]
+	d.data = d.data[n:]
+	return b
 }
 
 // Count reads a uvarint count of items that each take at least one byte:

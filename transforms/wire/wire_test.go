@@ -20,6 +20,7 @@ func TestRoundTrip(t *testing.T) {
 	for _, s := range strs {
 		b = AppendString(b, s)
 	}
+	b = AppendBytes(b, []byte{1, 2, 3})
 	b = AppendLen(AppendLen(b, true, 0), false, 0)
 	b = AppendUvarint(b, math.MaxUint64)
 
@@ -38,6 +39,9 @@ func TestRoundTrip(t *testing.T) {
 		if got := d.String(); got != want {
 			t.Errorf("String = %q, want %q", got, want)
 		}
+	}
+	if got := d.Bytes(); string(got) != "\x01\x02\x03" {
+		t.Errorf("Bytes = %v, want [1 2 3]", got)
 	}
 	if n, ok := d.Len(); ok || n != 0 {
 		t.Errorf("Len of nil = %d, %v; want 0, false", n, ok)
@@ -58,6 +62,7 @@ func TestCorrupt(t *testing.T) {
 		"varint":            func(d *Decoder) { d.Varint() },
 		"float":             func(d *Decoder) { d.Float() },
 		"string cut short":  func(d *Decoder) { _ = d.String() },
+		"bytes cut short":   func(d *Decoder) { d.Bytes() },
 		"count beyond data": func(d *Decoder) { d.Count() },
 		"len beyond data":   func(d *Decoder) { d.Len() },
 	} {
