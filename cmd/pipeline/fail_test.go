@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,7 +17,14 @@ import (
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
 
-func TestMain(m *testing.M) { localstack.Main(m) }
+func TestMain(m *testing.M) {
+	code := localstack.Finish(m.Run())
+	// The binary pipelineBinary built (≈ 270 MB a run) goes with the tests.
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
 
 // setFlags sets the named flags for one test and restores their previous
 // values after it.
