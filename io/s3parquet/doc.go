@@ -41,8 +41,10 @@
 // manager, which switches to multipart uploads for large objects. Clients are
 // built from the AWS default configuration chain (credentials, region and
 // AWS_ENDPOINT_URL_S3); WithPathStyle forces path-style addressing for local
-// S3 servers.
+// S3 servers. WithLocalDir writes the same objects as files under a local
+// directory instead (dir/<bucket>/<key>), for runs on one machine.
 //
-// Write and WriteJSONLines return the s3:// URIs of the objects they wrote,
-// in the input's windows, so later stages can depend on committed output.
+// Write and WriteJSONLines return the s3:// (or, with WithLocalDir, file://)
+// URIs of the objects they wrote, in the input's windows, so later stages can
+// depend on committed output.
 package s3parquet

@@ -53,7 +53,7 @@ func (f *jsonShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.
 type jsonWriteFn struct {
 	Cfg sinkConfig
 
-	up   *uploader
+	out  store
 	rows beam.Counter
 	objs beam.Counter
 }
@@ -62,7 +62,7 @@ func (f *jsonWriteFn) Setup(ctx context.Context) error {
 	f.rows = beam.NewCounter("s3parquet", "rows_"+f.Cfg.Table)
 	f.objs = beam.NewCounter("s3parquet", "objects_"+f.Cfg.Table)
 	var err error
-	f.up, err = newUploader(ctx, f.Cfg)
+	f.out, err = newStore(ctx, f.Cfg)
 	return err
 }
 
@@ -85,12 +85,12 @@ func (f *jsonWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w be
 		}
 		body := append(bytes.Join(part, []byte{'\n'}), '\n')
 		objKey := ObjectKey(f.Cfg.Prefix, f.Cfg.Table, unixTime(gk.PartitionUnix), windowName(w), pn.Index, gk.Shard, partNo, ".jsonl")
-		if err := f.up.put(ctx, objKey, "application/x-ndjson", body); err != nil {
+		if err := f.out.put(ctx, objKey, "application/x-ndjson", body); err != nil {
 			return err
 		}
 		f.rows.Inc(ctx, int64(len(part)))
 		f.objs.Inc(ctx, 1)
-		emit(f.up.uri(objKey))
+		emit(f.out.uri(objKey))
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ type sinkConfig struct {
 	KMSKeyID       string
 	PathStyle      bool
 	UploadPartSize int64
+	LocalDir       string
 }
 
 func newConfig(bucket, table string, opts []Option) sinkConfig {
@@ -74,6 +75,12 @@ func WithPathStyle() Option { return func(c *sinkConfig) { c.PathStyle = true } 
 // WithUploadPartSize sets the multipart part size (default 5 MiB, the S3
 // minimum); objects larger than one part are uploaded in parts.
 func WithUploadPartSize(n int64) Option { return func(c *sinkConfig) { c.UploadPartSize = n } }
+
+// WithLocalDir writes the objects as files under dir/<bucket>/, with the same
+// keys and bytes, instead of uploading them to S3: for sample runs, tests and
+// benchmarks on one machine. Every worker must see dir (a local runner's
+// directory, or a shared mount); the files are not encrypted.
+func WithLocalDir(dir string) Option { return func(c *sinkConfig) { c.LocalDir = dir } }
 
 // ShardKeyer is implemented by row types that choose which rows share a shard
 // (for example one restaurant's rows in one object). Without it rows are

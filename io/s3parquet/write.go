@@ -48,7 +48,9 @@ func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row be
 	var key []byte
 	if k, ok := row.(ShardKeyer); ok {
 		key = []byte(k.ShardKey())
-	} else {
+	} else if f.Cfg.Shards > 1 {
+		// Only a spread over shards needs the row's encoding here: the
+		// write deconstructs every row again to sort it.
 		key = rowKey(f.schema.Deconstruct(nil, row))
 	}
 	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards)}
@@ -61,7 +63,7 @@ type parquetWriteFn struct {
 	Type beam.EncodedType
 
 	schema *parquet.Schema
-	up     *uploader
+	out    store
 	rows   beam.Counter
 	objs   beam.Counter
 	bytes  beam.Counter
@@ -76,7 +78,7 @@ func (f *parquetWriteFn) Setup(ctx context.Context) error {
 	f.objs = beam.NewCounter("s3parquet", "objects_"+f.Cfg.Table)
 	f.bytes = beam.NewCounter("s3parquet", "bytes_"+f.Cfg.Table)
 	var err error
-	f.up, err = newUploader(ctx, f.Cfg)
+	f.out, err = newStore(ctx, f.Cfg)
 	return err
 }
 
@@ -105,13 +107,13 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 			partNo = -1
 		}
 		objKey := ObjectKey(f.Cfg.Prefix, f.Cfg.Table, unixTime(gk.PartitionUnix), windowName(w), pn.Index, gk.Shard, partNo, ".parquet")
-		if err := f.up.put(ctx, objKey, "application/vnd.apache.parquet", body); err != nil {
+		if err := f.out.put(ctx, objKey, "application/vnd.apache.parquet", body); err != nil {
 			return err
 		}
 		f.rows.Inc(ctx, int64(len(part)))
 		f.objs.Inc(ctx, 1)
 		f.bytes.Inc(ctx, int64(len(body)))
-		emit(f.up.uri(objKey))
+		emit(f.out.uri(objKey))
 	}
 	return nil
 }

@@ -61,6 +61,32 @@ func WriteAWS(s beam.Scope, out Outputs, k Sinks) []beam.PCollection {
 	if k.KMSKeyID != "" {
 		opts = append(opts, s3parquet.WithKMSKey(k.KMSKeyID))
 	}
+	written, eventTypes, restaurants, zones := writeObjects(s, out, k, opts)
+	written = append(written,
+		dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, eventTypes), k.KPITable),
+		dynamodbio.UpsertVersioned(s, kpi.RestaurantItems(s, restaurants), k.KPITable),
+		dynamodbio.UpsertVersioned(s, kpi.ZoneItems(s, zones), k.KPITable),
+	)
+	if k.StatusTable != "" {
+		written = append(written, dynamodbio.UpsertForward(s, out.Statuses, k.StatusTable))
+	}
+	return written
+}
+
+// WriteFiles writes what WriteAWS writes to S3, the Parquet tables and the
+// dead letters, as files under dir/<k.Bucket>/<k.Prefix>/ with the same names
+// and bytes, and nothing to DynamoDB: the sinks of runs on one machine
+// (benchmarks, samples). It returns the sinks' outputs, as WriteAWS does.
+func WriteFiles(s beam.Scope, out Outputs, dir string, k Sinks) []beam.PCollection {
+	s = s.Scope("delivery.WriteFiles")
+	written, _, _, _ := writeObjects(s, out, k, []s3parquet.Option{s3parquet.WithPrefix(k.Prefix), s3parquet.WithLocalDir(dir)})
+	return written
+}
+
+// writeObjects writes the S3 objects of out with opts, and returns the sinks'
+// outputs and the KPI collections as the object sinks saw them (after
+// FinalUntil), for the DynamoDB sinks.
+func writeObjects(s beam.Scope, out Outputs, k Sinks, opts []s3parquet.Option) (written []beam.PCollection, eventTypes, restaurants, zones beam.PCollection) {
 	// A restarted run replays records from before FinalUntil only to rebuild
 	// state; what it computes for windows ending by then is partial.
 	final := func(col beam.PCollection) beam.PCollection {
@@ -75,8 +101,8 @@ func WriteAWS(s beam.Scope, out Outputs, k Sinks) []beam.PCollection {
 	archive := func(col beam.PCollection) beam.PCollection {
 		return final(beam.WindowInto(s, window.NewFixedWindows(k.archiveWindow()), col))
 	}
-	eventTypes, restaurants, zones := final(out.EventTypeCounts), final(out.RestaurantKPIs), final(out.ZoneKPIs)
-	written := []beam.PCollection{
+	eventTypes, restaurants, zones = final(out.EventTypeCounts), final(out.RestaurantKPIs), final(out.ZoneKPIs)
+	written = []beam.PCollection{
 		s3parquet.Write(s, k.Bucket, EventsTableName, archive(enrich.ArchiveRows(s, out.Enriched)), opts...),
 		s3parquet.Write(s, k.Bucket, EventTypeCountsTableName, eventTypes, opts...),
 		s3parquet.Write(s, k.Bucket, RestaurantKPIsTableName, restaurants, opts...),
@@ -86,12 +112,6 @@ func WriteAWS(s beam.Scope, out Outputs, k Sinks) []beam.PCollection {
 		// only be written when a bounded run ends, never in a streaming job.
 		s3parquet.WriteJSONLines(s, k.Bucket, DeadLetterTableName,
 			final(beam.WindowInto(s, window.NewFixedWindows(time.Minute), out.DeadLetters)), opts...),
-		dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, eventTypes), k.KPITable),
-		dynamodbio.UpsertVersioned(s, kpi.RestaurantItems(s, restaurants), k.KPITable),
-		dynamodbio.UpsertVersioned(s, kpi.ZoneItems(s, zones), k.KPITable),
 	}
-	if k.StatusTable != "" {
-		written = append(written, dynamodbio.UpsertForward(s, out.Statuses, k.StatusTable))
-	}
-	return written
+	return written, eventTypes, restaurants, zones
 }

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -86,16 +88,35 @@ func report(b *testing.B, events int, cpuStart time.Duration) {
 	b.ReportMetric(float64(events), "events")
 }
 
-// rawSource is the -source the graph benchmarks read: the workload w
-// itself (create), or the JSON Lines file at path (file, stream).
-func rawSource(tb testing.TB, s beam.Scope, w *Workload, path string) beam.PCollection {
+// input is what the -source of a graph benchmark reads: the workload itself
+// (create), or a JSON Lines file of it (file, stream).
+type input struct {
+	w    *Workload
+	path string
+}
+
+// sourceInput prepares w for -source, writing the file into dir.
+func sourceInput(tb testing.TB, w *Workload, dir string) input {
+	tb.Helper()
+	if *source == "create" {
+		return input{w: w}
+	}
+	in := input{path: filepath.Join(dir, "events.jsonl")}
+	if err := w.WriteJSONLines(in.path); err != nil {
+		tb.Fatal(err)
+	}
+	return in
+}
+
+// rawSource is the -source the graph benchmarks read.
+func rawSource(tb testing.TB, s beam.Scope, in input) beam.PCollection {
 	switch *source {
 	case "create":
-		return Create(s, w)
+		return Create(s, in.w)
 	case "file":
-		return ReadFile(s, path)
+		return ReadFile(s, in.path)
 	case "stream":
-		return StreamFile(s, path)
+		return StreamFile(s, in.path)
 	}
 	tb.Fatalf("unknown -source %q: create, file or stream", *source)
 	return beam.PCollection{}
@@ -103,7 +124,9 @@ func rawSource(tb testing.TB, s beam.Scope, w *Workload, path string) beam.PColl
 
 // BenchmarkFullGraph runs delivery.Build (parse, validate, dedup, enrich,
 // lifecycle, sliding-window KPIs) over the workload on the runner of the
-// flags, with counting sinks, and checks every output count against Plain.
+// flags, with its tables written to local files as a deployment writes them
+// to S3 (FullGraph), and checks every table's row count against Plain: the
+// sinks' counters in each run, and the files themselves after the last.
 func BenchmarkFullGraph(b *testing.B) {
 	var w *Workload
 	if *source != "create" {
@@ -118,24 +141,22 @@ func BenchmarkFullGraph(b *testing.B) {
 		b.Fatal(err)
 	}
 	events := len(w.Lines)
-	in := filepath.Join(filepath.Dir(w.RestaurantsCSV), "events.jsonl")
+	in := sourceInput(b, w, filepath.Dir(w.RestaurantsCSV))
 	if *source != "create" {
-		if err := w.WriteJSONLines(in); err != nil {
-			b.Fatal(err)
-		}
 		// The pipeline reads the file, as a deployment reads its input:
 		// the benchmark's in-memory copy of the events (≈ 110 MiB at
 		// 50,000 orders, the long run) is dropped so that the peak RSS
 		// measures the pipeline, not the fixture.
 		w = nil
-		debug.FreeOSMemory()
 	}
+	out := b.TempDir()
+	resetPeakRSS(b)
 	var expired, forgotten int64
 	b.ResetTimer()
 	start := cpuTime(b)
 	for b.Loop() {
 		p, s := beam.NewPipelineWithRoot()
-		FullGraph(s, rawSource(b, s, w, in), o)
+		FullGraph(s, rawSource(b, s, in), o, out)
 		res, err := ptest.RunWithMetrics(p)
 		if err != nil {
 			b.Fatal(err)
@@ -149,13 +170,22 @@ func BenchmarkFullGraph(b *testing.B) {
 		expired, forgotten = got["lifecycle.expired"], got["lifecycle.forgotten"]
 		// State expiry: at the end of a bounded run the watermark passes
 		// every deadline, so every order's state must have been dropped.
-		if forgotten != got["bench."+CountOrderFacts] {
-			b.Errorf("lifecycle.forgotten = %d, want every order (%d facts): state left behind", forgotten, got["bench."+CountOrderFacts])
+		if facts := got[rowsCounter(delivery.OrderFactsTableName)]; forgotten != facts {
+			b.Errorf("lifecycle.forgotten = %d, want every order (%d facts): state left behind", forgotten, facts)
 		}
 	}
 	report(b, events, start)
 	b.ReportMetric(float64(expired), "expired-orders")
 	b.ReportMetric(float64(forgotten), "forgotten-orders")
+	files, err := FileRows(out)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for k, v := range Expected(want) {
+		if table, ok := strings.CutPrefix(k, rowsCounter("")); ok && files[table] != v {
+			b.Errorf("the %s files hold %d rows, plain Go computed %d", table, files[table], v)
+		}
+	}
 }
 
 // BenchmarkLongRunPlain is the long run (issue 8): -long-orders orders
@@ -235,13 +265,34 @@ func cpuTime(b *testing.B) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// peakRSS is the process's peak resident set size in bytes (Linux reports
-// ru_maxrss in KiB). run.sh runs each benchmark in its own process so it
-// belongs to that benchmark.
+// peakRSS is the process's peak resident set size in bytes since it started
+// or since the last resetPeakRSS (VmHWM). run.sh runs each benchmark in its
+// own process so it belongs to that benchmark.
 func peakRSS(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
 		b.Fatal(err)
 	}
-	return ru.Maxrss << 10
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			if err != nil {
+				b.Fatalf("VmHWM in /proc/self/status: %v", err)
+			}
+			return kib << 10
+		}
+	}
+	b.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// resetPeakRSS returns what the process no longer uses to the OS and starts
+// peakRSS over from the current RSS (Linux: clear_refs 5), so that a
+// benchmark's figure leaves out what it did before the measured run: the
+// workload's generation and the plain-Go reference computation.
+func resetPeakRSS(b *testing.B) {
+	debug.FreeOSMemory()
+	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+		b.Fatalf("resetting the peak RSS: %v", err)
+	}
 }

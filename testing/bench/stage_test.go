@@ -4,7 +4,6 @@ package bench
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
@@ -24,12 +23,13 @@ type stage struct {
 	want  func(r Rows) map[string]int64
 }
 
-// stages are prefixes of delivery.Build: parse; parse + the standalone
+// stages are prefixes of delivery.Build (the full one writing its files
+// under dir): parse; parse + the standalone
 // dedup.Dedup; parse + lifecycle.Track (dedup and the order join in one
 // stage, as the graph has it since 76c7f99); the full graph; parse + Track +
 // sliding-window event-type KPIs. A stage's own cost per event is the
 // difference to the prefix it extends (seconds per run at the same events).
-func stages() []stage {
+func stages(dir string) []stage {
 	o := options()
 	deduped := func(s beam.Scope, raw beam.PCollection) beam.PCollection {
 		valid, _ := parse.Parse(s, raw)
@@ -65,7 +65,7 @@ func stages() []stage {
 			return map[string]int64{"bench.unique": r.Unique, "bench." + CountOrderFacts: r.OrderFacts, "lifecycle.expired": r.ExpiredOrders}
 		}},
 		{"full", func(s beam.Scope, raw beam.PCollection) {
-			FullGraph(s, raw, o)
+			FullGraph(s, raw, o, dir)
 		}, Expected},
 		{"kpi", func(s beam.Scope, raw beam.PCollection) {
 			valid, _ := parse.Parse(s, raw)
@@ -93,18 +93,13 @@ func BenchmarkStage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	in := filepath.Join(loadDir, "events.jsonl")
-	if *source != "create" {
-		if err := w.WriteJSONLines(in); err != nil {
-			b.Fatal(err)
-		}
-	}
-	for _, st := range stages() {
+	in := sourceInput(b, w, loadDir)
+	for _, st := range stages(b.TempDir()) {
 		b.Run(st.name, func(b *testing.B) {
 			start := cpuTime(b)
 			for b.Loop() {
 				p, s := beam.NewPipelineWithRoot()
-				st.build(s, rawSource(b, s, w, in))
+				st.build(s, rawSource(b, s, in))
 				res, err := ptest.RunWithMetrics(p)
 				if err != nil {
 					b.Fatal(err)

@@ -1,0 +1,72 @@
+package s3parquet
+
+import (
+	"crypto/md5"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+)
+
+// TestWriteLocalDir writes the same rows to S3 and, with WithLocalDir, to a
+// directory, through both sinks: every S3 object (whose contents the other
+// tests check against the reference) must exist as a file at
+// dir/<bucket>/<key> with the same bytes, and nothing else may be there (no
+// temporary file left behind).
+func TestWriteLocalDir(t *testing.T) {
+	st, bucket := newBucket(t)
+	c := s3Client(t, st)
+	dir := t.TempDir()
+	rows := makeRows(300)
+	p, s := beam.NewPipelineWithRoot()
+	in := windowedInput(s, rows)
+	for _, opts := range [][]Option{{WithPathStyle()}, {WithLocalDir(dir)}} {
+		opts = append(opts, WithShards(2), WithMaxRows(40))
+		Write(s, bucket, "events", in, opts...)
+		WriteJSONLines(s, bucket, "dead_letters", in, opts...)
+	}
+	if err := ptest.Run(p); err != nil {
+		t.Fatalf("pipeline: %v", err)
+	}
+	want := listObjects(t, c, bucket, "")
+	if len(want) == 0 {
+		t.Fatal("no objects written to S3")
+	}
+	got := map[string]objectInfo{}
+	root := filepath.Join(dir, bucket)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		sum := md5.Sum(body)
+		got[filepath.ToSlash(rel)] = objectInfo{MD5: hex.EncodeToString(sum[:]), Size: int64(len(body))}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, w := range want {
+		if g, ok := got[key]; !ok {
+			t.Errorf("%s: on S3, not in %s", key, root)
+		} else if g.MD5 != w.MD5 || g.Size != w.Size {
+			t.Errorf("%s: file %+v, S3 object %+v", key, g, w)
+		}
+	}
+	for key := range got {
+		if _, ok := want[key]; !ok {
+			t.Errorf("%s: in %s, not on S3", key, root)
+		}
+	}
+	if n := len(want); n < 10 {
+		t.Errorf("only %d objects: the test needs several windows, shards and parts", n)
+	}
+}
