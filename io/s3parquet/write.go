@@ -15,9 +15,8 @@ import (
 )
 
 func init() {
-	register.DoFn3x2[beam.Window, beam.EventTime, beam.X, string, beam.X](&parquetShardFn{})
-	register.DoFn6x1[context.Context, beam.PaneInfo, beam.Window, string, func(*beam.X) bool, func(string), error](&parquetWriteFn{})
-	register.Iter1[beam.X]()
+	register.DoFn3x2[beam.Window, beam.EventTime, beam.X, string, []byte](&parquetShardFn{})
+	register.DoFn6x1[context.Context, beam.PaneInfo, beam.Window, string, func(*[]byte) bool, func(string), error](&parquetWriteFn{})
 	register.Emitter1[string]()
 }
 
@@ -34,7 +33,11 @@ func Write(s beam.Scope, bucket, table string, col beam.PCollection, opts ...Opt
 	return beam.ParDo(s, &parquetWriteFn{Cfg: c, Type: t}, grouped)
 }
 
-// parquetShardFn keys each row by its partition hour and shard.
+// parquetShardFn keys each row by its partition hour and shard, and turns it
+// into its canonical encoding (encodeRow): rows cross the GroupByKey as
+// bytes, which the sort needs anyway, instead of through the row type's
+// schema coder, which a Java runner decodes and re-encodes field by field
+// (on Flink that took most of the JVM's CPU of the sinks).
 type parquetShardFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
@@ -44,17 +47,14 @@ type parquetShardFn struct {
 
 func (f *parquetShardFn) Setup() { f.schema = schemaOf(f.Type.T) }
 
-func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, beam.X) {
-	var key []byte
+func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, []byte) {
+	enc := encodeRow(f.schema.Deconstruct(nil, row))
+	key := enc
 	if k, ok := row.(ShardKeyer); ok {
 		key = []byte(k.ShardKey())
-	} else if f.Cfg.Shards > 1 {
-		// Only a spread over shards needs the row's encoding here: the
-		// write deconstructs every row again to sort it.
-		key = rowKey(f.schema.Deconstruct(nil, row))
 	}
 	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards)}
-	return gk.String(), row
+	return gk.String(), enc
 }
 
 // parquetWriteFn writes one group (window × pane × partition × shard).
@@ -82,20 +82,19 @@ func (f *parquetWriteFn) Setup(ctx context.Context) error {
 	return err
 }
 
-func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w beam.Window, key string, iter func(*beam.X) bool, emit func(string)) error {
+func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w beam.Window, key string, iter func(*[]byte) bool, emit func(string)) error {
 	gk, err := parseGroupKey(key)
 	if err != nil {
 		return err
 	}
-	var rows []keyedRow
-	var x beam.X
-	for iter(&x) {
-		r := f.schema.Deconstruct(nil, x)
-		rows = append(rows, keyedRow{row: r, key: rowKey(r)})
+	var encoded [][]byte
+	var enc []byte
+	for iter(&enc) {
+		encoded = append(encoded, enc)
 	}
-	sort.Slice(rows, func(i, j int) bool { return bytes.Compare(rows[i].key, rows[j].key) < 0 })
-	// The key length approximates the row's uncompressed size.
-	parts := splitParts(rows, func(r keyedRow) int64 { return int64(len(r.key)) }, f.Cfg.MaxRows, f.Cfg.MaxBytes)
+	sort.Slice(encoded, func(i, j int) bool { return bytes.Compare(encoded[i], encoded[j]) < 0 })
+	// The encoding's length approximates the row's uncompressed size.
+	parts := splitParts(encoded, func(e []byte) int64 { return int64(len(e)) }, f.Cfg.MaxRows, f.Cfg.MaxBytes)
 	codec, _ := codecOf(f.Cfg.Codec)
 	for i, part := range parts {
 		body, err := f.encode(part, codec)
@@ -118,13 +117,17 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 	return nil
 }
 
-func (f *parquetWriteFn) encode(rows []keyedRow, codec compress.Codec) ([]byte, error) {
+func (f *parquetWriteFn) encode(encoded [][]byte, codec compress.Codec) ([]byte, error) {
+	batch := make([]parquet.Row, len(encoded))
+	for i, e := range encoded {
+		r, err := decodeRow(e)
+		if err != nil {
+			return nil, err
+		}
+		batch[i] = r
+	}
 	var buf bytes.Buffer
 	w := parquet.NewWriter(&buf, f.schema, parquet.Compression(codec), parquet.MaxRowsPerRowGroup(f.Cfg.RowGroupRows))
-	batch := make([]parquet.Row, len(rows))
-	for i, r := range rows {
-		batch[i] = r.row
-	}
 	if _, err := w.WriteRows(batch); err != nil {
 		return nil, err
 	}
@@ -148,17 +151,18 @@ func codecOf(name string) (compress.Codec, error) {
 	return nil, fmt.Errorf("s3parquet: unknown codec %q", name)
 }
 
-// keyedRow is a row with its canonical encoding, the sort and shard key.
-type keyedRow struct {
-	row parquet.Row
-	key []byte
-}
-
-// rowKey encodes a row's values (column, levels, kind, bytes) into a byte
+// encodeRow encodes a row's values (column, levels, kind, bytes) into a byte
 // string that is equal exactly when the rows are, so sorting by it gives a
-// content-determined order.
-func rowKey(r parquet.Row) []byte {
-	var b []byte
+// content-determined order, and from which decodeRow rebuilds the row.
+func encodeRow(r parquet.Row) []byte {
+	n := 0
+	for _, v := range r {
+		n += 16 // header, length, a fixed-size value
+		if k := v.Kind(); !v.IsNull() && (k == parquet.ByteArray || k == parquet.FixedLenByteArray) {
+			n += len(v.ByteArray())
+		}
+	}
+	b := make([]byte, 0, n)
 	for _, v := range r {
 		b = binary.BigEndian.AppendUint16(b, uint16(v.Column()))
 		b = append(b, byte(v.RepetitionLevel()), byte(v.DefinitionLevel()), byte(v.Kind()))
@@ -171,6 +175,35 @@ func rowKey(r parquet.Row) []byte {
 		b = append(b, vb...)
 	}
 	return b
+}
+
+// decodeRow reverses encodeRow. Byte array values share b.
+func decodeRow(b []byte) (row parquet.Row, err error) {
+	row = make(parquet.Row, 0, len(b)/16)
+	defer func() {
+		// parquet.Kind.Value panics on data that does not fit the kind.
+		if p := recover(); p != nil {
+			row, err = nil, fmt.Errorf("s3parquet: encoded row: %v", p)
+		}
+	}()
+	for len(b) > 0 {
+		if len(b) < 6 {
+			return nil, fmt.Errorf("s3parquet: encoded row: %d bytes left, want a value header", len(b))
+		}
+		column, rep, def, kind, set := int(binary.BigEndian.Uint16(b)), int(b[2]), int(b[3]), parquet.Kind(int8(b[4])), b[5] == 1
+		b = b[6:]
+		if !set {
+			row = append(row, parquet.NullValue().Level(rep, def, column))
+			continue
+		}
+		n, k := binary.Uvarint(b)
+		if k <= 0 || uint64(len(b)-k) < n {
+			return nil, fmt.Errorf("s3parquet: encoded row: value of column %d overruns the encoding", column)
+		}
+		row = append(row, kind.Value(b[k:k+int(n)]).Level(rep, def, column))
+		b = b[k+int(n):]
+	}
+	return row, nil
 }
 
 // splitParts cuts sorted items into parts of at most maxRows items and about
