@@ -9,7 +9,7 @@ import (
 )
 
 func init() {
-	register.Function1x1(toArchiveRow)
+	register.Function1x1(ArchiveRowOf)
 	beam.RegisterType(reflect.TypeFor[ArchiveRow]())
 	beam.RegisterType(reflect.TypeFor[ArchiveItem]())
 }
@@ -49,10 +49,11 @@ type ArchiveRow struct {
 
 // ArchiveRows maps PCollection<Enriched> to PCollection<ArchiveRow>.
 func ArchiveRows(s beam.Scope, enriched beam.PCollection) beam.PCollection {
-	return beam.ParDo(s.Scope("enrich.ArchiveRows"), toArchiveRow, enriched)
+	return beam.ParDo(s.Scope("enrich.ArchiveRows"), ArchiveRowOf, enriched)
 }
 
-func toArchiveRow(e Enriched) ArchiveRow {
+// ArchiveRowOf is the events-table row of e, as ArchiveRows maps it.
+func ArchiveRowOf(e Enriched) ArchiveRow {
 	ev := e.Event
 	items := make([]ArchiveItem, len(ev.Items))
 	for i, it := range ev.Items {
