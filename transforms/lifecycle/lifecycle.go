@@ -90,8 +90,9 @@ func WithDedupHorizon(d time.Duration) Option {
 }
 
 // WithoutBundleCache makes every batch and timer read its key's cell from the
-// runner instead of reusing the copy read or written earlier in the same
-// bundle. The cache is exact (fresh reads were compared with it), but on the
+// runner, and write it back, instead of reusing the copy read or written
+// earlier in the same bundle and writing each changed cell once when the
+// bundle finishes. The cache is exact (fresh reads were compared with it), but on the
 // in-process prism of Beam Go v2.62 the faster stage makes that runner drop
 // KPI elements as late in 10 of 24 runs of the benchmark graph instead of
 // about 1 in 10 (docs/benchmarks.md); use it there.
@@ -135,10 +136,10 @@ func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 // 1.8k events/s together) by a few per bundle. The timer's output timestamp
 // holds the watermark at the earliest fact still to be emitted, so
 // downstream event-time windows see every fact on time. The price: a cell is
-// read and rewritten whole for every batch and every tick, so its cost grows
-// with the open orders per bucket (raise WithBuckets for streams with many
-// open orders). Within a bundle a key's cell is read and decoded once and
-// then kept (WithoutBundleCache turns that off). Only value state and
+// read and rewritten whole, so its cost grows with the open orders per
+// bucket (raise WithBuckets for streams with many open orders). Within a
+// bundle a key's cell is read and decoded once, then kept, and written once
+// when the bundle finishes (WithoutBundleCache turns that off). Only value state and
 // event-time timers are used, as Flink requires; it runs on Flink in make
 // test-flink.
 func Track(s beam.Scope, events beam.PCollection, opts ...Option) (unique, facts beam.PCollection) {
@@ -226,70 +227,103 @@ type trackFn struct {
 
 	// cells are the decoded cells of the keys read or written in the
 	// current bundle. Only this instance changes a key's state while the
-	// bundle runs, so its copy stays equal to the runner's: a key met again
-	// in the same bundle (Flink's batch translation gives a key all its
-	// batches, and then each round of its timers, in one bundle) skips the
-	// state round trip and the decode. Dropped when the bundle ends.
-	cells map[string]cell
+	// bundle runs, so its copy stays equal to what the runner will hold: a
+	// key met again in the same bundle (Flink's batch translation gives a
+	// key all its batches, and then each round of its timers, in one
+	// bundle) skips the state round trip and the decode, and a changed cell
+	// is written once, when the bundle finishes, instead of after every
+	// batch and timer. Dropped when the bundle ends.
+	cells map[string]*cell
 }
 
-// cell is a key's state as last read or written, and whether it exists.
+// cell is a key's state as last read or written in this bundle.
 type cell struct {
 	st bucketState
-	ok bool
+	ok bool // the state exists (or, when dirty, is to be written, not cleared)
+	// index maps order ids to their position in st.Orders; nil until a
+	// batch needs it, and after orders are dropped.
+	index map[string]int
+	// dirty says st changed since it was read; sp is the provider of the
+	// key's last call, which FinishBundle writes it with.
+	dirty bool
+	sp    state.Provider
 }
 
 // StartBundle starts with no cells known. It lists the emitters only
 // because Beam Go requires the bundle methods of a DoFn that emits to.
 func (f *trackFn) StartBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) {
-	f.cells = map[string]cell{}
+	f.cells = map[string]*cell{}
 }
 
-// FinishBundle forgets the cells: the next bundle may run elsewhere, or
-// after a retry.
-func (f *trackFn) FinishBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) {
-	f.cells = nil
+// FinishBundle writes the changed cells and forgets them all: the next
+// bundle may run elsewhere, or after a retry. The writes go out while the
+// bundle is still open, with the state provider of each key's last call
+// (it names the key and the bundle's state channel), so the runner commits
+// them with the bundle's outputs and timers.
+func (f *trackFn) FinishBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) error {
+	defer func() { f.cells = nil }()
+	for key, c := range f.cells {
+		if c.dirty {
+			if err := f.write(c.sp, key, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // read returns key's cell, from this bundle's copy when there is one.
-func (f *trackFn) read(sp state.Provider, key string) (bucketState, bool, error) {
+func (f *trackFn) read(sp state.Provider, key string) (*cell, error) {
 	if c, ok := f.cells[key]; ok {
-		return c.st, c.ok, nil
+		return c, nil
 	}
 	st, ok, err := f.Orders.Read(sp)
 	if err != nil {
-		return st, ok, fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
+		return nil, fmt.Errorf("lifecycle: read state of key %q: %w", key, err)
 	}
-	f.remember(key, st, ok)
-	return st, ok, nil
+	c := &cell{st: st, ok: ok}
+	if !f.NoCache {
+		if f.cells == nil { // a DoFn used without StartBundle (direct calls)
+			f.cells = map[string]*cell{}
+		}
+		f.cells[key] = c
+	}
+	return c, nil
 }
 
-func (f *trackFn) remember(key string, st bucketState, ok bool) {
-	if f.NoCache {
-		return
+// write writes c's state, or clears it when it has no orders left.
+func (f *trackFn) write(sp state.Provider, key string, c *cell) error {
+	if !c.ok {
+		if err := f.Orders.Clear(sp); err != nil {
+			return fmt.Errorf("lifecycle: clear state of key %q: %w", key, err)
+		}
+		return nil
 	}
-	if f.cells == nil { // a runner that calls no StartBundle
-		f.cells = map[string]cell{}
+	if err := f.Orders.Write(sp, c.st); err != nil {
+		return fmt.Errorf("lifecycle: write state of key %q: %w", key, err)
 	}
-	f.cells[key] = cell{st, ok}
+	return nil
 }
 
-// ProcessElement folds a batch of one key's events into its state: one state
-// read, one write and one timer set per batch.
+// ProcessElement folds a batch of one key's events into its state: at most
+// one state read per bundle, and its timers set.
 func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp timers.Provider, key string, b batch, emit func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) error {
-	st, _, err := f.read(sp, key)
+	c, err := f.read(sp, key)
 	if err != nil {
 		return err
 	}
-	index := make(map[string]int, len(st.Orders)+len(b.Events))
-	for i, o := range st.Orders {
-		index[o.Fact.OrderID] = i
+	st := &c.st
+	if c.index == nil {
+		c.index = make(map[string]int, len(st.Orders)+len(b.Events))
+		for i, o := range st.Orders {
+			c.index[o.Fact.OrderID] = i
+		}
 	}
 	for _, e := range b.Events {
-		i, ok := index[e.OrderID]
+		i, ok := c.index[e.OrderID]
 		if !ok {
 			i = len(st.Orders)
-			index[e.OrderID] = i
+			c.index[e.OrderID] = i
 			st.Orders = append(st.Orders, orderState{Fact: OrderFact{OrderID: e.OrderID}})
 		}
 		o := &st.Orders[i]
@@ -307,19 +341,20 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 		}
 		o.add(e)
 	}
-	return f.save(sp, tp, key, &st)
+	return f.save(sp, tp, key, c)
 }
 
 // OnTimer emits the facts that are due at the firing time and forgets the
 // orders whose memory has expired, then re-arms the timer.
 func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, timer timers.Context, _ func(beam.EventTime, event.Event), emit func(beam.EventTime, OrderFact)) error {
-	st, ok, err := f.read(sp, key)
+	c, err := f.read(sp, key)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if !c.ok {
 		return nil
 	}
+	st := &c.st
 	// The tag starts with the firing time (the timestamp Beam Go passes to
 	// OnTimer is the output timestamp), and the watermark has passed it.
 	tick, _, _ := strings.Cut(timer.Tag, "/")
@@ -341,7 +376,7 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 			o.Emitted = true
 			// From now on the order is remembered for dedup only (its
 			// times and event hashes): the rest of the fact would only
-			// make the cell, written whole on every batch and tick, larger.
+			// make the cell, written whole, larger.
 			o.Fact = OrderFact{OrderID: o.Fact.OrderID}
 		}
 		if o.Emitted && f.forgetAt(&o) <= now {
@@ -350,24 +385,29 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 		}
 		kept = append(kept, o)
 	}
+	if len(kept) < len(st.Orders) {
+		c.index = nil // positions moved
+	}
 	st.Orders = kept
-	return f.save(sp, tp, key, &st)
+	return f.save(sp, tp, key, c)
 }
 
-// save writes st (or clears it when empty) and arms one timer per tick at
-// which something is due, tagged with the tick, for the earliest maxArmed
-// ticks: when the watermark jumps (the end of a bounded input, a catching-up
-// stream) they fire in one round instead of one round per tick. A tick's timer holds the output
-// watermark at the earliest fact it will emit. Ticks already armed with the
-// same or an earlier hold are not set again; a timer whose work moved to
-// another tick fires and finds nothing due.
-func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bucketState) error {
-	if len(st.Orders) == 0 {
-		if err := f.Orders.Clear(sp); err != nil {
-			return fmt.Errorf("lifecycle: clear state of key %q: %w", key, err)
-		}
-		f.remember(key, bucketState{}, false)
-		return nil
+// save arms one timer per tick at which something is due in c, tagged with
+// the tick, for the earliest maxArmed ticks (when the watermark jumps, at
+// the end of a bounded input or in a catching-up stream, they fire in one
+// round instead of one round per tick), and marks c to be written (cleared
+// when it has no orders) when the bundle finishes; without the bundle cache
+// it writes c now. A tick's timer holds the output watermark at the
+// earliest fact it will emit. Ticks already armed with the same or an
+// earlier hold are not set again; a timer whose work moved to another tick
+// fires and finds nothing due.
+func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, c *cell) error {
+	st := &c.st
+	c.ok, c.dirty, c.sp = len(st.Orders) > 0, true, sp
+	if !c.ok {
+		*st = bucketState{}
+		c.index = nil
+		return f.flushUncached(key, c)
 	}
 	holds := map[int64]int64{}
 	due := func(tick, hold int64) {
@@ -405,11 +445,17 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, st *bu
 		f.Fire.Set(tp, time.UnixMilli(tick), timers.WithTag(tag), timers.WithOutputTimestamp(time.UnixMilli(hold)))
 		st.Armed = append(st.Armed, armedTimer{Tick: tick, Hold: hold})
 	}
-	if err := f.Orders.Write(sp, *st); err != nil {
-		return fmt.Errorf("lifecycle: write state of key %q: %w", key, err)
+	return f.flushUncached(key, c)
+}
+
+// flushUncached writes c now when there is no bundle cache to write it at
+// the end of the bundle.
+func (f *trackFn) flushUncached(key string, c *cell) error {
+	if !f.NoCache {
+		return nil
 	}
-	f.remember(key, *st, true)
-	return nil
+	c.dirty = false
+	return f.write(c.sp, key, c)
 }
 
 // factAt is the timestamp of an order's fact: when it ended, or its expiry.
