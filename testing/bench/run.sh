@@ -5,6 +5,10 @@
 #
 #   ROUNDS=3 ORDERS=5000 LARGE_ORDERS=25000 LONG_ORDERS=50000 LONG_PLAIN_ORDERS=2500000 FLINK=1 PEER=1 bash testing/bench/run.sh
 #
+# The full graph writes every table to files under a temp directory (Parquet and JSON Lines, the
+# objects a deployment writes to S3) and the plain-Go ceiling writes the same tables; both check
+# their files' row counts. The PySpark peer computes the event-type counts and restaurant KPIs only.
+#
 # Every round runs each series at ORDERS (≈ 4 events each) and again, as the "-large" series, at
 # LARGE_ORDERS (0 skips them): a run's events/s includes its job's fixed cost (submission,
 # translation, start and drain: about 1.3 s on the Flink job server, 0.3 s on prism), which the
