@@ -80,6 +80,8 @@ FLINK_ORDERS ?= 300
 test-flink: stack-deps
 	JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh start
 	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test $(GO) test -tags flink -run TestFlink $(RUNNER_TEST_FLAGS) ./testing/e2e/ -args -flink.orders=$(FLINK_ORDERS) || rc=$$?; \
+	  [ $$rc -ne 0 ] || $(GO) test -run '^TestFullGraphFiles$$' $(RUNNER_TEST_FLAGS) ./testing/bench/ -args -runner=flink \
+	    -endpoint=$$(cat $(STACK_DIR)/flink-test/endpoint) -environment_type=LOOPBACK || rc=$$?; \
 	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh stop; exit $$rc
 
 # The Flink end-to-end test with 100 orders, run by make test (2–3 min, mostly the
