@@ -161,12 +161,7 @@ func BenchmarkFullGraph(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		got := Counters(res.Metrics().AllMetrics())
-		for k, v := range Expected(want) {
-			if got[k] != v {
-				b.Errorf("counter %s = %d, plain Go computed %d", k, got[k], v)
-			}
-		}
+		got := checkCounters(b, res, want)
 		expired, forgotten = got["lifecycle.expired"], got["lifecycle.forgotten"]
 		// State expiry: at the end of a bounded run the watermark passes
 		// every deadline, so every order's state must have been dropped.
@@ -180,17 +175,30 @@ func BenchmarkFullGraph(b *testing.B) {
 	checkFiles(b, out, want)
 }
 
+// checkCounters checks a FullGraph run's counters against want, and returns
+// them.
+func checkCounters(tb testing.TB, res beam.PipelineResult, want Rows) map[string]int64 {
+	tb.Helper()
+	got := Counters(res.Metrics().AllMetrics())
+	for k, v := range Expected(want) {
+		if got[k] != v {
+			tb.Errorf("counter %s = %d, plain Go computed %d", k, got[k], v)
+		}
+	}
+	return got
+}
+
 // checkFiles checks that the files under dir hold every table's rows of
 // want.
-func checkFiles(b *testing.B, dir string, want Rows) {
-	b.Helper()
+func checkFiles(tb testing.TB, dir string, want Rows) {
+	tb.Helper()
 	files, err := FileRows(dir)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
 	for k, v := range Expected(want) {
 		if table, ok := strings.CutPrefix(k, rowsCounter("")); ok && files[table] != v {
-			b.Errorf("the %s files hold %d rows, plain Go computed %d", table, files[table], v)
+			tb.Errorf("%s: the %s files hold %d rows, plain Go computed %d", dir, table, files[table], v)
 		}
 	}
 }
@@ -338,21 +346,7 @@ func TestFullGraphFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Counters(res.Metrics().AllMetrics())
-	for k, v := range Expected(want) {
-		if got[k] != v {
-			t.Errorf("counter %s = %d, plain Go computed %d", k, got[k], v)
-		}
-	}
-	for _, dir := range []string{graphDir, plainDir} {
-		files, err := FileRows(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range Expected(want) {
-			if table, ok := strings.CutPrefix(k, rowsCounter("")); ok && files[table] != v {
-				t.Errorf("%s: the %s files hold %d rows, plain Go computed %d", dir, table, files[table], v)
-			}
-		}
-	}
+	checkCounters(t, res, want)
+	checkFiles(t, graphDir, want)
+	checkFiles(t, plainDir, want)
 }
