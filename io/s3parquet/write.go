@@ -37,7 +37,7 @@ func Write(s beam.Scope, bucket, table string, col beam.PCollection, opts ...Opt
 // into its canonical encoding (encodeRow): rows cross the GroupByKey as
 // bytes, which the sort needs anyway, instead of through the row type's
 // schema coder, which a Java runner decodes and re-encodes field by field
-// (on Flink that took most of the JVM's CPU of the sinks).
+// (on Flink, row coders were a fifth of the job server's CPU samples).
 type parquetShardFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
