@@ -1,8 +1,9 @@
 package kpi
 
 import (
-	"reflect"
 	"testing"
+
+	"github.com/deliverypipe/deliverypipe/transforms/wire/wiretest"
 )
 
 func TestGroupCoder(t *testing.T) {
@@ -13,20 +14,6 @@ func TestGroupCoder(t *testing.T) {
 			{Entity: "zone-u33", Accum: accum{Created: 1}},
 		}},
 	} {
-		t.Run(name, func(t *testing.T) {
-			enc := encodeGroup(g)
-			got, err := decodeGroup(enc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, g) {
-				t.Errorf("round trip:\n got %#v\nwant %#v", got, g)
-			}
-			for n := range len(enc) {
-				if _, err := decodeGroup(enc[:n]); err == nil {
-					t.Errorf("first %d of %d bytes decoded without error", n, len(enc))
-				}
-			}
-		})
+		t.Run(name, func(t *testing.T) { wiretest.RoundTrip(t, g, encodeGroup, decodeGroup) })
 	}
 }

@@ -3,7 +3,6 @@ package lifecycle
 import (
 	"fmt"
 	"math"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
+	"github.com/deliverypipe/deliverypipe/transforms/wire/wiretest"
 )
 
 func TestMain(m *testing.M) {
@@ -146,20 +146,6 @@ func TestBatchCoder(t *testing.T) {
 		{EventID: "e2", OrderID: "o1", EventType: event.Delivered, EventTimeMillis: 9, Metadata: map[string]string{"k": "v"}},
 	}
 	for name, b := range map[string]batch{"empty": {Events: []event.Event{}}, "two": {Events: events}} {
-		t.Run(name, func(t *testing.T) {
-			enc := encodeBatch(b)
-			got, err := decodeBatch(enc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, b) {
-				t.Errorf("round trip:\n got %#v\nwant %#v", got, b)
-			}
-			for n := range len(enc) {
-				if _, err := decodeBatch(enc[:n]); err == nil {
-					t.Errorf("first %d of %d bytes decoded without error", n, len(enc))
-				}
-			}
-		})
+		t.Run(name, func(t *testing.T) { wiretest.RoundTrip(t, b, encodeBatch, decodeBatch) })
 	}
 }
