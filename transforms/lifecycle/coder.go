@@ -14,8 +14,9 @@ func init() {
 
 // encodeBucket is the state coder of a bucket: varints and length-prefixed
 // strings, written by hand because the state cell is read and written whole
-// on every batch and timer, and Beam's reflective row coder took about half
-// of the stage's CPU (profile in docs/benchmarks.md). The derived fields of
+// (before the bundle cache, on every batch and timer), and Beam's reflective
+// row coder took about half of the stage's CPU (profile in
+// docs/benchmarks.md). The derived fields of
 // the fact (minutes, flags) are not stored: finish computes them. An order's
 // times are written as differences from its first event's time, and only
 // those that are set (a flags byte says which): a third fewer bytes than
