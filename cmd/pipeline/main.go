@@ -82,6 +82,8 @@ func main() {
 		os.Exit(2)
 	}
 	beam.Init()
+	// beam.Init (v2.77) installs its own default slog handler; ours wins.
+	setupLogging()
 	if err := run(context.Background()); err != nil {
 		slog.Error("pipeline failed", "err", err)
 		os.Exit(1)
