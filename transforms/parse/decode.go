@@ -23,12 +23,16 @@ import (
 //   - null counts as absent for every field;
 //   - "pickup" (the seed's name) is read as event.PickedUp;
 //   - the timestamp is RFC 3339 (any offset, converted to UTC, truncated to
-//     milliseconds) within years 1..9999, else BadTimestamp;
+//     milliseconds) or, as the seed's Python producer writes it, an ISO 8601
+//     date-time without offset ("2026-03-14T12:00:00.123456"), read as UTC;
+//     within years 1..9999, else BadTimestamp;
 //   - schema_version, when present and not null, must be an integer >= 1, else
 //     UnsupportedSchema; absent leaves e.SchemaVersion 0;
 //   - unknown top-level fields are kept verbatim, in input order, as the JSON
 //     object text e.Extra (so a newer schema_version loses nothing); unknown
 //     fields inside location, items and metadata values are checked and skipped;
+//   - a metadata value that is not a string is kept as its JSON text (objects
+//     and arrays compacted with sorted keys); a null value is absent;
 //   - an empty items array or metadata object decodes as nil, like an absent one.
 //
 // Why hand-written: the libraries that are fast enough do not check what a
@@ -92,6 +96,11 @@ var (
 	minMillis = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	maxMillis = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli() - 1
 )
+
+// zonelessLayout is an ISO 8601 date-time without offset; time.Parse also
+// accepts a fraction after the seconds (Python writes six digits, or none
+// when the microseconds are 0).
+const zonelessLayout = "2006-01-02T15:04:05"
 
 type decoder struct {
 	b []byte
@@ -225,7 +234,11 @@ func (d *decoder) timestamp() (int64, error) {
 	}
 	t, err := time.Parse(time.RFC3339, string(raw))
 	if err != nil {
-		return 0, errorf(BadTimestamp, "timestamp %q: not RFC 3339", raw)
+		// The seed's producer writes Python's datetime.utcnow().isoformat():
+		// UTC without an offset. Without a zone, time.Parse reads UTC.
+		if t, err = time.Parse(zonelessLayout, string(raw)); err != nil {
+			return 0, errorf(BadTimestamp, "timestamp %q: not RFC 3339 nor an ISO 8601 UTC time without offset", raw)
+		}
 	}
 	ms := t.UnixMilli()
 	if ms < minMillis || ms > maxMillis {
@@ -335,14 +348,19 @@ func (d *decoder) metadata() (map[string]string, error) {
 	}
 	var m map[string]string
 	err := d.object(func(key string, _ []byte) error {
-		if d.peek() != '"' {
-			return errorf(MalformedJSON, "metadata %q: want a string value", key)
+		if d.null() {
+			return nil
 		}
-		v, err := d.stringField("metadata")
+		var v string
+		var err error
+		if d.peek() == '"' {
+			v, err = d.stringField("metadata")
+		} else {
+			v, err = d.metadataJSON(key)
+		}
 		if err != nil {
 			return err
 		}
-
 		if m == nil {
 			m = make(map[string]string)
 		} else if _, dup := m[key]; dup {
@@ -352,6 +370,27 @@ func (d *decoder) metadata() (map[string]string, error) {
 		return nil
 	})
 	return m, err
+}
+
+// metadataJSON reads a metadata value that is not a string (the seed's
+// producers put arbitrary JSON there) and returns its JSON text: numbers and
+// literals verbatim, objects and arrays in encoding/json's canonical form
+// (compact, keys sorted), so the value, and an identity derived from it, does
+// not depend on the producer's key order or whitespace.
+func (d *decoder) metadataJSON(key string) (string, error) {
+	start := d.i
+	if err := d.skip(1); err != nil {
+		return "", err
+	}
+	raw := d.b[start:d.i]
+	if raw[0] != '{' && raw[0] != '[' {
+		return d.s[start:d.i], nil
+	}
+	v, err := canonicalJSON(raw)
+	if err != nil {
+		return "", errorf(MalformedJSON, "metadata %q: %v", key, err)
+	}
+	return v, nil
 }
 
 // object reads the object at d.i (the caller has checked the '{'), calling

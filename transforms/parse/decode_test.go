@@ -98,6 +98,25 @@ func TestDecode(t *testing.T) {
 			}
 			return ""
 		}},
+		{name: "timestamp without offset is UTC", in: `{"timestamp":"2026-03-14T12:34:56.789999"}`, check: func(e *event.Event) string {
+			if e.EventTimeMillis != 1773491696789 {
+				return fmt.Sprint(e.EventTimeMillis)
+			}
+			return ""
+		}},
+		{name: "timestamp without offset or fraction", in: `{"timestamp":"2026-03-14T12:34:56"}`, check: func(e *event.Event) string {
+			if e.EventTimeMillis != 1773491696000 {
+				return fmt.Sprint(e.EventTimeMillis)
+			}
+			return ""
+		}},
+		{name: "metadata values of any JSON type", in: `{"metadata":{"s":"x","n":1.50,"b":true,"z":null,"o":{ "k2":[1, "a"], "k1":{} }}}`, check: func(e *event.Event) string {
+			want := map[string]string{"s": "x", "n": "1.50", "b": "true", "o": `{"k1":{},"k2":[1,"a"]}`}
+			if !reflect.DeepEqual(e.Metadata, want) {
+				return fmt.Sprintf("%q", e.Metadata)
+			}
+			return ""
+		}},
 		{name: "whitespace", in: " \n{ \"order_id\" : \"o\" , \"items\" : [ { \"qty\" : 2 } ] }\t", check: func(e *event.Event) string {
 			if e.OrderID != "o" || len(e.Items) != 1 || e.Items[0].Qty != 2 {
 				return fmt.Sprintf("%+v", *e)
@@ -120,7 +139,8 @@ func TestDecode(t *testing.T) {
 		{name: "number where string", in: sampleWith(`"ord-000123456"`, `123456`), want: MalformedJSON},
 		{name: "fractional qty", in: sampleWith(`"qty":2`, `"qty":2.5`), want: MalformedJSON},
 		{name: "items not array", in: sampleWith(`"items":[`, `"items":{"a":[`), want: MalformedJSON},
-		{name: "metadata value not string", in: sampleWith(`"ios"`, `1`), want: MalformedJSON},
+		{name: "metadata value malformed", in: sampleWith(`"ios"`, `[1,]`), want: MalformedJSON},
+		{name: "timestamp without offset, bad date", in: sampleWith(`2026-03-14T12:34:56.789Z`, `2026-13-14T12:34:56.789`), want: BadTimestamp},
 		{name: "bad number", in: sampleWith(`29.25`, `029.25`), want: MalformedJSON},
 		{name: "number out of range", in: sampleWith(`29.25`, `1e999`), want: MalformedJSON},
 		{name: "bad escape", in: `{"order_id":"\x"}`, want: MalformedJSON},

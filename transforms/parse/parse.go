@@ -66,7 +66,8 @@ var (
 //
 // Elements keep the timestamp the input carries: the source's watermark
 // policy decides; use WithEventTime to re-stamp with event time. A valid event
-// without schema_version leaves with SchemaVersion 1 (the seed's form).
+// without schema_version leaves with SchemaVersion 1 (the seed's form) and,
+// when it had no event_id, with the DerivedID of its content as EventID.
 //
 // Counters (namespace "parse"): read, valid, dead_letter,
 // dead_letter.<reason>, and newer_schema (valid events with a schema_version

@@ -29,13 +29,19 @@ func DefaultLimits() Limits {
 const centTolerance = 0.01 + 1e-9
 
 // Validate checks the business rules of a decoded event, given the current
-// time, and returns an *Error with the first rule that fails, in this order:
+// time, and returns an *Error with the first rule that fails, in this order
+// (it changes e only to fill in a derived event_id, rule 1):
 //
 //  1. schema_version: negative is UnsupportedSchema. 0 means absent (seed
 //     records carry none) and the record is read as version 1; if it then
 //     fails rule 2 or 3 it is UnsupportedSchema, since nothing says it was
 //     meant to be version 1. A version above event.CurrentSchemaVersion is
 //     checked with these rules (its unknown fields are in e.Extra).
+//     A record without schema_version may also lack event_id (the seed's
+//     producer writes none): Validate then sets e.EventID to DerivedID(e),
+//     a hash of its decoded content, so a re-sent copy gets the same id and
+//     is dropped as a duplicate downstream. A versioned record must carry
+//     its own event_id (rule 2).
 //  2. MissingField: event_id, event_type, order_id and timestamp are required
 //     everywhere (timestamp absent = EventTimeMillis 0: the epoch is no
 //     plausible order time, and Event has no presence flag); restaurant_id,
@@ -47,8 +53,10 @@ const centTolerance = 0.01 + 1e-9
 //  5. BadLocation: lat outside [-90, 90] or lon outside [-180, 180].
 //  6. NegativePrice: total_price or an item price below 0; BadQuantity: an
 //     item qty below 1.
-//  7. TotalMismatch: when items are present, |total_price - sum(qty*price)|
-//     above one cent.
+//  7. TotalMismatch: when items are present, on any event type,
+//     |total_price - sum(qty*price)| above one cent. The same for the seed's
+//     form: its producer writes total_price = round(sum(qty*price), 2), at
+//     most half a cent from the sum, and a larger gap is a real data error.
 //
 // The required sets match transforms/event/schema.json ("required" and the
 // allOf/if/then blocks): TestSchemaRequiredMatchesValidate and
@@ -56,6 +64,9 @@ const centTolerance = 0.01 + 1e-9
 func Validate(e *event.Event, now time.Time, limits Limits) error {
 	if e.SchemaVersion < 0 {
 		return errorf(UnsupportedSchema, "schema_version %d", e.SchemaVersion)
+	}
+	if e.SchemaVersion == 0 && e.EventID == "" {
+		e.EventID = DerivedID(e)
 	}
 	if err := validateShape(e); err != nil {
 		if e.SchemaVersion == 0 {

@@ -51,6 +51,26 @@ type validateCase struct {
 // sampleTime is the timestamp of sample.
 var sampleTime = time.Date(2026, 3, 14, 12, 34, 56, 789e6, time.UTC)
 
+// seedRecord is a record exactly as the seed's Python producer
+// (generate_event) writes it: no event_id, no schema_version, a timestamp
+// from datetime.utcnow().isoformat(), items and total_price on every type.
+const seedRecord = `{"event_type": "delivered", "order_id": "ORD123456", "driver_id": "DRV987", "restaurant_id": "RST12", "timestamp": "2026-03-14T12:34:56.123456", "location": {"lat": 40.7128, "lon": -74.006}, "items": [{"item_id": "ITM1", "qty": 2, "price": 9.99}, {"item_id": "ITM7", "qty": 1, "price": 4.35}], "total_price": 24.33, "metadata": {"weather": "rain", "distance_km": 3.2, "app": {"os": "ios", "build": 412}}}`
+
+// seedWith returns seedRecord with change applied to its decoded JSON.
+func seedWith(t *testing.T, change func(m map[string]any)) []byte {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(seedRecord), &m); err != nil {
+		t.Fatal(err)
+	}
+	change(m)
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 func validateCases(t *testing.T) []validateCase {
 	def := DefaultLimits()
 	return []validateCase{
@@ -62,6 +82,13 @@ func validateCases(t *testing.T) []validateCase {
 		{name: "valid newer schema", in: mutate(t, func(m map[string]any) { m["schema_version"] = 2; m["tip"] = 3 })},
 		{name: "valid seed form without schema_version", in: mutate(t, func(m map[string]any) { delete(m, "schema_version") })},
 		{name: "valid skew inside limit", in: []byte(sample), now: sampleTime.Add(-59 * time.Minute)},
+		{name: "valid seed record", in: []byte(seedRecord)},
+		{name: "valid seed order_created", in: seedWith(t, func(m map[string]any) { m["event_type"] = "order_created" })},
+		{name: "valid seed pickup", in: seedWith(t, func(m map[string]any) { m["event_type"] = "pickup" })},
+		{name: "valid seed cancelled", in: seedWith(t, func(m map[string]any) { m["event_type"] = "cancelled" })},
+		{name: "valid seed with Z timestamp", in: seedWith(t, func(m map[string]any) { m["timestamp"] = "2026-03-14T12:34:56.123456Z" })},
+		{name: "valid seed without fraction", in: seedWith(t, func(m map[string]any) { m["timestamp"] = "2026-03-14T12:34:56" })},
+		{name: "valid seed rounded total", in: seedWith(t, func(m map[string]any) { item(m, 0)["price"] = 3.335; item(m, 0)["qty"] = 1; m["total_price"] = 7.69 })},
 
 		{name: "too large", in: []byte(sample), limits: &Limits{MaxSkew: time.Hour, MaxBytes: len(sample) - 1}, want: TooLarge},
 		{name: "malformed", in: []byte(sample[:100]), want: MalformedJSON},
@@ -85,6 +112,9 @@ func validateCases(t *testing.T) []validateCase {
 		{name: "future timestamp", in: []byte(sample), now: sampleTime.Add(-61 * time.Minute), want: FutureTimestamp},
 		{name: "future beyond configured skew", in: []byte(sample), now: sampleTime.Add(-11 * time.Minute), limits: &Limits{MaxSkew: 10 * time.Minute, MaxBytes: def.MaxBytes}, want: FutureTimestamp},
 		{name: "schema version zero", in: mutate(t, func(m map[string]any) { m["schema_version"] = 0 }), want: UnsupportedSchema},
+		{name: "seed total off by two cents", in: seedWith(t, func(m map[string]any) { m["total_price"] = 24.35 }), want: TotalMismatch},
+		{name: "seed pickup without driver", in: seedWith(t, func(m map[string]any) { m["event_type"] = "pickup"; delete(m, "driver_id") }), want: UnsupportedSchema},
+		{name: "versioned without event_id", in: seedWith(t, func(m map[string]any) { m["schema_version"] = 1 }), want: MissingField},
 		{name: "no schema version and unreadable", in: mutate(t, func(m map[string]any) { delete(m, "schema_version"); delete(m, "order_id") }), want: UnsupportedSchema},
 	}
 }
