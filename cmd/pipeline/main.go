@@ -69,6 +69,8 @@ var (
 	// Operations.
 	logFormat   = flag.String("log-format", "text", "ops: log format, text or json")
 	insecureTLS = flag.Bool(awsconf.FlagName, false, "ops: "+awsconf.FlagUsage)
+	// Run outcome (summary.go).
+	maxDeadRatio = ratioFlag(maxDeadLetterRatioFlag, 0.5, "ops: exit non-zero when more than this `share` (0..1) of the records read were dead-lettered")
 	// Runner.
 	preset = flag.String("preset", presets.Default, "runner preset: Beam runner flags set together; flags given explicitly win"+presets.Usage())
 )
@@ -145,11 +147,11 @@ func run(ctx context.Context) error {
 	slog.Info("running", "stream", *stream, "bounded", *bounded, "bucket", *bucket, "kpi_table", *kpiTable,
 		"window", opts.WindowSize.String(), "period", opts.WindowPeriod.String(), "on_time_only", opts.OnTimeOnly)
 	start := time.Now()
-	if err := beamx.Run(ctx, p); err != nil {
+	res, err := beamx.RunWithMetrics(ctx, p)
+	if err != nil {
 		return err
 	}
-	slog.Info("done", "seconds", time.Since(start).Seconds())
-	return nil
+	return finishRun(res, time.Since(start), *maxDeadRatio, dlqLocation(*bucket, *prefix))
 }
 
 // fromFlags turns the flags into the graph's and the reader's options.
