@@ -1,7 +1,8 @@
 // Package simulator generates a deterministic stream of food-delivery order
 // events: restaurants and drivers placed in a city, orders that walk through
 // the lifecycle order_created → order_accepted → picked_up → delivered (or end
-// cancelled), with optional out-of-order, duplicate and late emission.
+// cancelled), with optional out-of-order, duplicate, late and re-sent (new
+// event_id, later event time) emission.
 //
 // The same Config (including Seed) always yields byte-identical events in the
 // same emission order, so a run can be replayed into Kinesis and into a file
@@ -49,7 +50,14 @@ type Config struct {
 	// LateShare of events are emitted LateBy after their event time.
 	LateShare float64
 	LateBy    time.Duration
-	City      City
+	// ResendShare of lifecycle steps are sent again under a new event_id,
+	// with an event time 1 s to ResendBy later (a client retry that made a
+	// new event, not a duplicate): dedup keeps both, and an order's fact
+	// must keep the earliest time of each step. Off by default, so the
+	// default stream is unchanged.
+	ResendShare float64
+	ResendBy    time.Duration
+	City        City
 }
 
 // DefaultConfig returns a small, realistic configuration: a 10 km square of
@@ -69,6 +77,7 @@ func DefaultConfig() Config {
 		DuplicateShare:  0.01,
 		LateShare:       0.01,
 		LateBy:          8 * time.Minute,
+		ResendBy:        30 * time.Second,
 		City: City{
 			Name:   "Berlin",
 			Center: event.Location{Lat: 52.5200, Lon: 13.4050},
@@ -95,7 +104,7 @@ func (c Config) Validate() error {
 	for _, s := range []struct {
 		name string
 		v    float64
-	}{{"CancelShare", c.CancelShare}, {"OutOfOrderShare", c.OutOfOrderShare}, {"DuplicateShare", c.DuplicateShare}, {"LateShare", c.LateShare}} {
+	}{{"CancelShare", c.CancelShare}, {"OutOfOrderShare", c.OutOfOrderShare}, {"DuplicateShare", c.DuplicateShare}, {"LateShare", c.LateShare}, {"ResendShare", c.ResendShare}} {
 		if !(s.v >= 0 && s.v <= 1) {
 			errs = append(errs, fmt.Errorf("%s must be in [0, 1], got %g", s.name, s.v))
 		}
@@ -105,6 +114,9 @@ func (c Config) Validate() error {
 	}
 	if c.OutOfOrderBy < time.Second && c.OutOfOrderShare > 0 {
 		errs = append(errs, fmt.Errorf("OutOfOrderBy must be >= 1s when OutOfOrderShare > 0, got %s", c.OutOfOrderBy))
+	}
+	if c.ResendBy < time.Second && c.ResendShare > 0 {
+		errs = append(errs, fmt.Errorf("ResendBy must be >= 1s when ResendShare > 0, got %s", c.ResendBy))
 	}
 	if c.LateBy < 0 {
 		errs = append(errs, fmt.Errorf("LateBy must be >= 0, got %s", c.LateBy))

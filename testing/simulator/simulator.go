@@ -133,6 +133,14 @@ func (g *generator) order(n int, created int64) {
 		e.Items = append([]event.Item(nil), items...)
 		e.Metadata = map[string]string{"app_version": app, "platform": platform}
 		g.emit(e)
+		// No draw when resends are off: the default stream stays as it was.
+		if c.ResendShare > 0 && g.rng.Float64() < c.ResendShare {
+			r := e
+			r.EventTimeMillis += 1000 + g.rng.Int64N(c.ResendBy.Milliseconds()-999)
+			r.Items = append([]event.Item(nil), items...)
+			r.Metadata = map[string]string{"app_version": app, "platform": platform}
+			g.emit(r) // a new event_id
+		}
 	}
 
 	step(event.OrderCreated, created, customer)

@@ -297,6 +297,8 @@ func TestValidate(t *testing.T) {
 		{"NaN share", func(c *Config) { c.DuplicateShare = math.NaN() }, "DuplicateShare must be in [0, 1]"},
 		{"late plus ooo", func(c *Config) { c.LateShare, c.OutOfOrderShare = 0.6, 0.6 }, "OutOfOrderShare + LateShare"},
 		{"negative lateness", func(c *Config) { c.LateBy = -time.Second }, "LateBy must be >= 0"},
+		{"resend share above 1", func(c *Config) { c.ResendShare = 2 }, "ResendShare must be in [0, 1]"},
+		{"resend without a delay", func(c *Config) { c.ResendShare, c.ResendBy = 0.1, 0 }, "ResendBy must be >= 1s"},
 		{"empty city", func(c *Config) { c.City = City{} }, "City needs SizeKm > 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -330,5 +332,69 @@ func BenchmarkEvents(b *testing.B) {
 		if n++; n == b.N {
 			break
 		}
+	}
+}
+
+// TestResend checks re-sent steps: with ResendShare > 0 some steps come
+// again under a new event_id, the same order and type, 1 s to ResendBy later
+// in event time; with the default (0) there are none.
+func TestResend(t *testing.T) {
+	for _, tc := range []struct {
+		share float64
+		by    time.Duration
+	}{{0, 0}, {0.2, 30 * time.Second}, {0.5, 5 * time.Second}} {
+		cfg := DefaultConfig()
+		cfg.Orders = 3000
+		cfg.ResendShare, cfg.ResendBy = tc.share, tc.by
+		if tc.share == 0 {
+			cfg.ResendBy = DefaultConfig().ResendBy
+		}
+		evs := generate(t, cfg)
+		seen := map[string]bool{}
+		first := map[[2]string]event.Event{} // (order, type) → its earliest copy
+		var steps, resent int
+		for _, e := range evs {
+			if seen[e.EventID] {
+				continue // a duplicate: same id
+			}
+			seen[e.EventID] = true
+			k := [2]string{e.OrderID, string(e.EventType)}
+			f, ok := first[k]
+			if !ok || e.EventTimeMillis < f.EventTimeMillis {
+				first[k] = e
+			}
+			if ok {
+				resent++
+			} else {
+				steps++
+			}
+		}
+		// Second pass: every later copy is 1 s to ResendBy after the first.
+		for _, e := range evs {
+			f := first[[2]string{e.OrderID, string(e.EventType)}]
+			if f.EventID == e.EventID {
+				continue
+			}
+			lag := time.Duration(e.EventTimeMillis-f.EventTimeMillis) * time.Millisecond
+			if lag < time.Second || lag > tc.by || e.RestaurantID != f.RestaurantID || e.DriverID != f.DriverID || e.TotalPrice != f.TotalPrice {
+				t.Fatalf("share %v: re-sent %+v is %v after %+v, want the same order 1s..%v later", tc.share, e, lag, f, tc.by)
+			}
+		}
+		want := tc.share * float64(steps)
+		if tol := 4*math.Sqrt(want*(1-tc.share)) + 1; math.Abs(float64(resent)-want) > tol {
+			t.Errorf("share %v: %d of %d steps re-sent, want about %.0f", tc.share, resent, steps, want)
+		}
+	}
+}
+
+// TestResendOffKeepsStream checks that the option, off, draws nothing: with
+// ResendShare 0 the stream does not depend on ResendBy.
+func TestResendOffKeepsStream(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Orders = 50
+	a := jsonLines(t, generate(t, cfg))
+	cfg.ResendShare, cfg.ResendBy = 0, time.Hour
+	if !bytes.Equal(a, jsonLines(t, generate(t, cfg))) {
+		t.Fatal("ResendBy changed the stream with ResendShare 0")
 	}
 }

@@ -58,12 +58,25 @@ func Expect(sent []event.Event, o delivery.Options, deadLetters int) Want {
 	}
 	best := map[string][2]int64{}
 	for _, e := range events {
-		k := [2]int64{int64(e.EventType.Rank()), e.EventTimeMillis}
+		k := [2]int64{StatusRank[e.EventType], e.EventTimeMillis}
 		if b, ok := best[e.OrderID]; !ok || k[0] > b[0] || (k[0] == b[0] && k[1] > b[1]) {
 			best[e.OrderID], w.Statuses[e.OrderID] = k, e.EventType
 		}
 	}
 	return w
+}
+
+// StatusRank is the lifecycle rank of each status, the order the status
+// table never rolls back in (README, "Outputs"; io/dynamodbio): created <
+// accepted < picked_up < delivered, and cancelled as final as delivered (of
+// the two, the later event time wins). Written out here, not taken from
+// event.Type.Rank, so a wrong rank in the pipeline shows as a difference.
+var StatusRank = map[event.Type]int64{
+	event.OrderCreated:  1,
+	event.OrderAccepted: 2,
+	event.PickedUp:      3,
+	event.Delivered:     4,
+	event.Cancelled:     4,
 }
 
 // Got is what a run wrote.
@@ -213,6 +226,10 @@ func Compare(w Want, g Got) []Check {
 	got := map[string]event.Type{}
 	for _, st := range g.Statuses {
 		got[st.OrderID] = event.Type(st.Status)
+		// The stored rank is what later upserts are compared with.
+		if r := StatusRank[event.Type(st.Status)]; st.Rank != r && len(sdiffs) < limit {
+			sdiffs = append(sdiffs, fmt.Sprintf("order %s: status %q stored with rank %d, want %d", st.OrderID, st.Status, st.Rank, r))
+		}
 	}
 	if len(got) != len(w.Statuses) {
 		sdiffs = append(sdiffs, fmt.Sprintf("%d orders in the status table, want %d", len(got), len(w.Statuses)))
