@@ -50,7 +50,7 @@ var (
 	windowSize  = flag.Duration("window-size", delivery.DefaultOptions().WindowSize, "transforms: sliding window size")
 	windowEvery = flag.Duration("window-period", delivery.DefaultOptions().WindowPeriod, "transforms: sliding window period")
 	lateness    = flag.Duration("allowed-lateness", delivery.DefaultOptions().AllowedLateness, "transforms: allowed lateness (late panes update KPIs)")
-	onTimeOnly  = flag.Bool("on-time-only", false, "transforms: one ON_TIME pane per window, late events dropped (forced on the in-process prism of Beam v2.62)")
+	onTimeOnly  = flag.Bool("on-time-only", false, "transforms: one ON_TIME pane per window, late events dropped")
 	restaurants = flag.String("restaurants", "", "transforms: restaurant dimension CSV (path or s3://bucket/key); empty flags every restaurant unknown")
 	drivers     = flag.String("drivers", "", "transforms: driver dimension CSV (path or s3://bucket/key)")
 	dedupFor    = flag.Duration("dedup-horizon", delivery.DefaultOptions().DedupHorizon, "transforms: how long (event time) an event_id is remembered for dedup")
@@ -158,8 +158,8 @@ func run(ctx context.Context) error {
 func fromFlags() (delivery.Options, []kinesisio.ReadOption) {
 	opts := delivery.DefaultOptions()
 	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
-	opts.OnTimeOnly = *onTimeOnly || isInProcessPrism()
-	opts.NoBundleCache = isInProcessPrism()
+	opts.OnTimeOnly = *onTimeOnly
+	opts.NormalizePanes = presets.WorkaroundsFor(flag.CommandLine).NormalizePanes
 	opts.RestaurantsURI, opts.DriversURI = *restaurants, *drivers
 	opts.DedupHorizon, opts.OrderHorizon = *dedupFor, *orderTTL
 	readOpts := []kinesisio.ReadOption{
@@ -291,9 +291,12 @@ func applyPreset() error {
 	return p.Apply(flag.CommandLine)
 }
 
-// isInProcessPrism reports whether the job runs on the in-process prism of
-// Beam v2.62 (presets.InProcessPrism).
-func isInProcessPrism() bool { return presets.InProcessPrism(flag.CommandLine) }
+// isInProcessPrism reports whether the job runs on prism in this process
+// (no --endpoint), where transforms/progress's counter sees the DoFns.
+func isInProcessPrism() bool {
+	e := flag.Lookup("endpoint")
+	return presets.IsPrism(flag.CommandLine) && (e == nil || e.Value.String() == "")
+}
 
 func setupLogging() {
 	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)

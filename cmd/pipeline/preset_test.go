@@ -7,8 +7,8 @@ import (
 	"github.com/deliverypipe/deliverypipe/runners/presets"
 )
 
-// TestIsInProcessPrism checks the decision that forces kpi.OnTimeOnly, for
-// the runner flags each preset leaves behind.
+// TestIsInProcessPrism checks the decision that turns on the in-process
+// progress counter, for the runner flags each preset leaves behind.
 func TestIsInProcessPrism(t *testing.T) {
 	tests := []struct {
 		preset, runner, endpoint string

@@ -20,6 +20,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/testing/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
@@ -32,6 +33,10 @@ var (
 
 func main() {
 	flag.Parse()
+	if err := presets.RequireExperiments(flag.CommandLine); err != nil {
+		slog.Error("bad flags", "err", err)
+		os.Exit(2)
+	}
 	beam.Init()
 	start := time.Now()
 	n, err := run(context.Background(), *orders, *seed, *outDir)
@@ -81,10 +86,7 @@ func run(ctx context.Context, orders int, seed int64, dir string) (int, error) {
 		raws = append(raws, parse.Raw{Data: []byte(b), Shard: "sample-bad", Sequence: strconv.Itoa(i), ArrivalMillis: cfg.Start.UnixMilli()})
 	}
 	opts := delivery.DefaultOptions()
-	// The in-process prism of Beam v2.62 refuses late firings; a bounded
-	// Create source has no late data anyway.
-	opts.OnTimeOnly = true
-	opts.NoBundleCache = true // in-process prism v2.62 (delivery.Options)
+	opts.NormalizePanes = presets.WorkaroundsFor(flag.CommandLine).NormalizePanes
 	opts.RestaurantsURI, opts.DriversURI = filepath.Join(dir, "restaurants.csv"), filepath.Join(dir, "drivers.csv")
 	p, s := beam.NewPipelineWithRoot()
 	out := delivery.Build(s, beam.CreateList(s, raws), opts)

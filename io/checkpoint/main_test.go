@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
 
 // TestMain runs the pipelines on prism against the shared local AWS stack.
 func TestMain(m *testing.M) {
-	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "prism")))
+	os.Exit(localstack.Finish(presetstest.MainRet(m, "prism")))
 }
 
 // newTable creates a fresh checkpoint table on the shared stack and points

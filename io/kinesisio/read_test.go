@@ -17,11 +17,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "prism")))
+	os.Exit(localstack.Finish(presetstest.MainRet(m, "prism")))
 }
 
 var streamSeq atomic.Int64

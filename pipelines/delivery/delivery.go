@@ -22,9 +22,13 @@ type Options struct {
 	WindowSize      time.Duration
 	WindowPeriod    time.Duration
 	AllowedLateness time.Duration
-	// OnTimeOnly fires one ON_TIME pane per window and drops late events:
-	// for the in-process prism of Beam Go v2.62, which refuses late firings.
+	// OnTimeOnly fires one ON_TIME pane per window and drops late events
+	// (--on-time-only): fewer rows where late updates are not wanted.
 	OnTimeOnly bool
+	// NormalizePanes corrects the panes of a runner that fires them wrongly
+	// (kpi.NormalizePanes); set it from presets.WorkaroundsFor, the one place
+	// that knows which runner needs it.
+	NormalizePanes bool
 	// MaxSkew is how far in the future an event time may be before it is
 	// dead-lettered; zero keeps parse's default.
 	MaxSkew time.Duration
@@ -38,9 +42,6 @@ type Options struct {
 	S3PathStyle bool
 	// OrderHorizon is when an incomplete order expires (event time).
 	OrderHorizon time.Duration
-	// NoBundleCache turns off lifecycle's per-bundle cell cache: for the
-	// in-process prism of Beam Go v2.62 (lifecycle.WithoutBundleCache).
-	NoBundleCache bool
 }
 
 // DefaultOptions returns the documented defaults: 5-minute windows every
@@ -96,9 +97,6 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	// Dedup and the order join share one stateful stage keyed by buckets of
 	// orders (event ids belong to orders): docs/benchmarks.md has why.
 	topts := []lifecycle.Option{lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon)}
-	if o.NoBundleCache {
-		topts = append(topts, lifecycle.WithoutBundleCache())
-	}
 	events, facts := lifecycle.Track(s, parse.WithEventTime(s, valid), topts...)
 	var eopts []enrich.Option
 	if o.S3PathStyle {
@@ -108,6 +106,9 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 
 	w := kpi.Windows{Size: o.WindowSize, Period: o.WindowPeriod, AllowedLateness: o.AllowedLateness}
 	var aopts []kpi.AggregateOption
+	if o.NormalizePanes {
+		w.Options = append(w.Options, kpi.NormalizePanes())
+	}
 	if o.OnTimeOnly {
 		w.Options = append(w.Options, kpi.OnTimeOnly())
 		// No LATE pane can re-emit a whole bucket of entities, so fewer,

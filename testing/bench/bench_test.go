@@ -19,7 +19,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
-	"github.com/deliverypipe/deliverypipe/runners/presets"
+	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
@@ -34,7 +34,7 @@ var (
 // TestMain runs the graph benchmarks on prism unless -runner says otherwise
 // (e.g. -runner=flink -endpoint=HOST:PORT -environment_type=LOOPBACK).
 func TestMain(m *testing.M) {
-	os.Exit(ptest.MainRetWithDefault(m, "prism"))
+	os.Exit(presetstest.MainRet(m, "prism"))
 }
 
 var (
@@ -72,8 +72,10 @@ func workload(tb testing.TB) *Workload {
 
 func options() delivery.Options {
 	o := delivery.DefaultOptions()
-	o.OnTimeOnly = true // same semantics on every runner: prism v2.62 refuses late panes
-	o.NoBundleCache = presets.InProcessPrism(flag.CommandLine)
+	// One pane per window on every runner, so that the runners' row counts
+	// compare with the plain-Go loop's.
+	o.OnTimeOnly = true
+	o.NormalizePanes = presetstest.Workarounds().NormalizePanes
 	o.RestaurantsURI, o.DriversURI = filepath.Join(loadDir, "restaurants.csv"), filepath.Join(loadDir, "drivers.csv")
 	return o
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
@@ -32,7 +33,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "prism")))
+	os.Exit(localstack.Finish(presetstest.MainRet(m, "prism")))
 }
 
 // produce generates events with the simulator, writes them to the stream as

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/stepsource"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
@@ -27,7 +28,7 @@ import (
 // TestMain runs on Flink by default (-endpoint=HOST:PORT
 // -environment_type=LOOPBACK) and stops the local stack it started.
 func TestMain(m *testing.M) {
-	os.Exit(localstack.Finish(ptest.MainRetWithDefault(m, "flink")))
+	os.Exit(localstack.Finish(presetstest.MainRet(m, "flink")))
 }
 
 const (

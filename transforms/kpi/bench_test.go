@@ -43,5 +43,3 @@ func benchmarkRestaurantKPIs(b *testing.B, opts ...AggregateOption) {
 }
 
 func BenchmarkRestaurantKPIsGrouped(b *testing.B) { benchmarkRestaurantKPIs(b) }
-
-func BenchmarkRestaurantKPIsLifted(b *testing.B) { benchmarkRestaurantKPIs(b, Lifted()) }

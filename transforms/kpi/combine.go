@@ -6,14 +6,11 @@ import (
 	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func init() {
-	register.Combiner3[accum, observation, summary](&orderKPIFn{})
-	register.Iter1[observation]()
 	beam.RegisterType(reflect.TypeFor[observation]())
 	beam.RegisterType(reflect.TypeFor[accum]())
 	beam.RegisterType(reflect.TypeFor[summary]())
@@ -71,7 +68,7 @@ type summary struct {
 	ActiveDrivers                 int64
 }
 
-// orderKPIFn combines observations into the order KPIs of one entity.
+// orderKPIFn (the methods of a combiner, called by the folds) combines observations into the order KPIs of one entity.
 // TrackDrivers keeps the distinct driver set (zones need it, restaurants do not).
 type orderKPIFn struct {
 	TrackDrivers bool

@@ -7,7 +7,7 @@
 // per key and window and fold each group with the combiner's code (no state);
 // each output row carries its window, pane index and pane timing, read after
 // the GroupByKey, so a sink can keep only the newest pane of a window. (A
-// lifted combine, option Lifted, loses the pane in the Go SDK.)
+// lifted combine would lose the pane: the Go SDK's combine nodes drop it.)
 //
 // The exact definition of every KPI is in README.md.
 package kpi

@@ -5,16 +5,13 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func init() {
-	register.Function1x1(eventTypeOf)
 	register.Function1x2(eventTypeOne)
 	register.Iter1[int64]()
-	register.Function4x1(toEventTypeCount)
 	register.Function4x1(sumEventTypeCount)
 	beam.RegisterType(reflect.TypeFor[EventTypeCount]())
 }
@@ -35,25 +32,18 @@ type EventTypeCount struct {
 // pane, and returns a PCollection<EventTypeCount>. The counts are summed per
 // type and period slot within a bundle, then windowed, grouped and summed by
 // a ParDo that reads the pane; with accumulating panes a LATE row holds the
-// window's full count. With Lifted it is a lifted combiner and rows carry no
-// pane.
-func EventTypeCounts(s beam.Scope, events beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
+// window's full count.
+func EventTypeCounts(s beam.Scope, events beam.PCollection, w Windows) beam.PCollection {
 	s = s.Scope("kpi.EventTypeCounts")
-	if aggregateOptions(opts).lifted {
-		counts := stats.Count(s, beam.ParDo(s, eventTypeOf, w.apply(s, events)))
-		return beam.ParDo(s, toEventTypeCount, counts)
-	}
 	partial := beam.ParDo(s, &preCountFn{PeriodMillis: w.slotMillis()}, beam.ParDo(s, eventTypeOne, events))
-	return beam.ParDo(s, sumEventTypeCount, beam.GroupByKey(s, w.apply(s, partial)))
+	counts := beam.ParDo(s, sumEventTypeCount, beam.GroupByKey(s, w.apply(s, partial)))
+	if w.config().normalizePanes {
+		counts = normalizeEventTypeCounts(s, counts)
+	}
+	return counts
 }
-
-func eventTypeOf(e event.Event) string { return string(e.EventType) }
 
 func eventTypeOne(e event.Event) (string, int64) { return string(e.EventType), 1 }
-
-func toEventTypeCount(p beam.PaneInfo, w beam.Window, typ string, n int) EventTypeCount {
-	return eventTypeCount(panes(w, p), typ, int64(n))
-}
 
 func sumEventTypeCount(p beam.PaneInfo, w beam.Window, typ string, ns func(*int64) bool) EventTypeCount {
 	var sum, n int64

@@ -18,6 +18,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
+	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/stepsource"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
@@ -27,7 +28,7 @@ func init() {
 }
 
 func TestMain(m *testing.M) {
-	ptest.MainWithDefault(m, "prism")
+	os.Exit(presetstest.MainRet(m, "prism"))
 }
 
 // t0 is a minute-aligned event time; the tests place events relative to it.
@@ -127,12 +128,11 @@ func runAndCompare(t *testing.T, p *beam.Pipeline, s beam.Scope, rows beam.PColl
 	}
 }
 
-// skipOnOldPrism skips tests of late panes on the in-process prism of Beam
-// Go v2.62: it refuses triggers, accumulating panes and allowed lateness, and
-// reports no pane (index, timing) to the SDK, so there is nothing to check.
-func skipOnOldPrism(t *testing.T) {
-	t.Helper()
-	if r := *ptest.Runner; r == "" || r == "prism" {
-		t.Skip("the in-process prism of Beam Go v2.62 refuses late firings, accumulating panes and allowed lateness, and reports no pane index/timing; run on Flink: make test-kpi-flink")
+// onRunner adds to w the workarounds of the runner the tests run on
+// (runners/presets), as delivery.Build does.
+func onRunner(w Windows) Windows {
+	if presetstest.Workarounds().NormalizePanes {
+		w.Options = append(w.Options, NormalizePanes())
 	}
+	return w
 }

@@ -205,10 +205,8 @@ func formatZonePane(k ZoneKPI) string {
 
 // TestOrderKPIsLatePanes checks that restaurant and zone rows carry the
 // runner's pane: an ON_TIME pane, then a LATE pane holding the accumulated
-// KPIs after a late order. Needs Flink (make test-kpi-flink), like
-// TestEventTypeCountsLateness.
+// KPIs after a late order, on prism and on Flink (make test-kpi-flink).
 func TestOrderKPIsLatePanes(t *testing.T) {
-	skipOnOldPrism(t)
 	p, s := beam.NewPipelineWithRoot()
 	in := steps(s,
 		step{add: []event.Event{
@@ -218,7 +216,7 @@ func TestOrderKPIsLatePanes(t *testing.T) {
 		// Late for both windows, within the 3 minutes allowed.
 		step{add: []event.Event{order("o2", "r-1", "d-2", event.OrderCreated, t0+40*sec, 5)}, watermark: t0 + 3*minute},
 	)
-	w := Windows{Size: 2 * time.Minute, Period: time.Minute, AllowedLateness: 3 * time.Minute}
+	w := onRunner(Windows{Size: 2 * time.Minute, Period: time.Minute, AllowedLateness: 3 * time.Minute})
 	dv := beam.ParDo(s, testDeliveries, in)
 	rows := beam.Flatten(s,
 		beam.ParDo(s, formatRestaurantPane, RestaurantKPIs(s, in, dv, w)),

@@ -13,7 +13,6 @@ func init() {
 	register.Function2x0(restaurantOfEvent)
 	register.Function2x0(restaurantOfDelivery)
 	register.Emitter2[string, observation]()
-	register.Function4x1(toRestaurantKPI)
 	register.Function5x0(foldRestaurantKPIs)
 	register.Emitter1[RestaurantKPI]()
 	beam.RegisterType(reflect.TypeFor[RestaurantKPI]())
@@ -47,8 +46,7 @@ type RestaurantKPI struct {
 // GMV come from the events, delivery minutes from the deliveries, each in
 // the windows of its own timestamp. The result is a PCollection<RestaurantKPI>:
 // a GroupByKey per bucket of restaurants (WithBuckets) and a fold that stamps
-// each row with its window and pane, or with Lifted a lifted combine (no
-// pane).
+// each row with its window and pane.
 func RestaurantKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.RestaurantKPIs")
 	obs := beam.Flatten(s,
@@ -56,11 +54,12 @@ func RestaurantKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows
 		beam.ParDo(s, restaurantOfDelivery, deliveries),
 	)
 	c := aggregateOptions(opts)
-	if c.lifted {
-		return beam.ParDo(s, toRestaurantKPI, beam.CombinePerKey(s, &orderKPIFn{}, w.apply(s, obs)))
-	}
 	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: false}, obs)
-	return beam.ParDo(s, foldRestaurantKPIs, beam.GroupByKey(s, w.apply(s, partial)))
+	kpis := beam.ParDo(s, foldRestaurantKPIs, beam.GroupByKey(s, w.apply(s, partial)))
+	if w.config().normalizePanes {
+		kpis = normalizeRestaurantKPIs(s, kpis)
+	}
+	return kpis
 }
 
 func restaurantOfEvent(e event.Event, emit func(string, observation)) {
@@ -73,10 +72,6 @@ func restaurantOfDelivery(d Delivery, emit func(string, observation)) {
 	if d.RestaurantID != "" {
 		emit(d.RestaurantID, observeDelivery(d))
 	}
-}
-
-func toRestaurantKPI(p beam.PaneInfo, w beam.Window, id string, m summary) RestaurantKPI {
-	return restaurantKPI(panes(w, p), id, m)
 }
 
 func foldRestaurantKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool, emit func(RestaurantKPI)) {

@@ -42,7 +42,31 @@ func (w Windows) slotMillis() int64 {
 type WindowOption func(*windowConfig)
 
 type windowConfig struct {
-	onTimeOnly bool
+	onTimeOnly     bool
+	normalizePanes bool
+}
+
+func (w Windows) config() windowConfig {
+	var c windowConfig
+	for _, o := range w.Options {
+		o(&c)
+	}
+	return c
+}
+
+// NormalizePanes renumbers the panes of a runner that fires them wrongly,
+// so that every row's pane and timing mean what the Beam model says: a
+// window that gets no late data has one ON_TIME pane, a LATE pane appears
+// only when late data arrived, and panes after the window closed are
+// dropped. Prism (v2.77) needs it: it fires a closing pane for every window
+// that repeats the window's last pane, fires late data only at that
+// closing pane instead of once per late element, and after the closing
+// pane fires elements that arrive too late in a pane of their own
+// (runners/README.md has a reproduction). It costs a stateful stage per KPI
+// (one state cell per key and window), so runners/presets turns it on only
+// where it is needed.
+func NormalizePanes() WindowOption {
+	return func(c *windowConfig) { c.normalizePanes = true }
 }
 
 // OnTimeOnly replaces the late-firing trigger by Beam's default trigger with

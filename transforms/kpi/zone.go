@@ -12,7 +12,6 @@ import (
 func init() {
 	register.Function2x0(zoneOfEvent)
 	register.Function2x0(zoneOfDelivery)
-	register.Function4x1(toZoneKPI)
 	register.Function5x0(foldZoneKPIs)
 	register.Emitter1[ZoneKPI]()
 	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
@@ -44,7 +43,7 @@ type ZoneKPI struct {
 // its own location) and deliveries a PCollection<Delivery> (counted in
 // Delivery.Zone), both timestamped with event time and unwindowed. The
 // result is a PCollection<ZoneKPI>, pre-aggregated, windowed, grouped and
-// folded like RestaurantKPIs (or, with Lifted, combined without pane).
+// folded like RestaurantKPIs.
 func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.ZoneKPIs")
 	obs := beam.Flatten(s,
@@ -52,11 +51,12 @@ func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts
 		beam.ParDo(s, zoneOfDelivery, deliveries),
 	)
 	c := aggregateOptions(opts)
-	if c.lifted {
-		return beam.ParDo(s, toZoneKPI, beam.CombinePerKey(s, &orderKPIFn{TrackDrivers: true}, w.apply(s, obs)))
-	}
 	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: true}, obs)
-	return beam.ParDo(s, foldZoneKPIs, beam.GroupByKey(s, w.apply(s, partial)))
+	kpis := beam.ParDo(s, foldZoneKPIs, beam.GroupByKey(s, w.apply(s, partial)))
+	if w.config().normalizePanes {
+		kpis = normalizeZoneKPIs(s, kpis)
+	}
+	return kpis
 }
 
 func zoneOfEvent(e enrich.Enriched, emit func(string, observation)) {
@@ -73,10 +73,6 @@ func zoneOfDelivery(d Delivery, emit func(string, observation)) {
 		o.DriverID = ""
 		emit(d.Zone, o)
 	}
-}
-
-func toZoneKPI(p beam.PaneInfo, w beam.Window, zone string, m summary) ZoneKPI {
-	return zoneKPI(panes(w, p), zone, m)
 }
 
 func foldZoneKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool, emit func(ZoneKPI)) {

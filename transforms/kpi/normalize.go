@@ -1,0 +1,141 @@
+package kpi
+
+import (
+	"reflect"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/state"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/typex"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+)
+
+// The normalizers of NormalizePanes: one stateful stage per KPI table, keyed
+// by the row's entity (event type, restaurant, zone), with one state cell
+// per entity and window. Beam Go's state and register APIs want concrete
+// types, hence three small DoFns around one generic rule (nextPane).
+
+func init() {
+	register.DoFn5x1[beam.PaneInfo, state.Provider, string, EventTypeCount, func(EventTypeCount), error](&normalizeEventTypeFn{})
+	register.DoFn5x1[beam.PaneInfo, state.Provider, string, RestaurantKPI, func(RestaurantKPI), error](&normalizeRestaurantFn{})
+	register.DoFn5x1[beam.PaneInfo, state.Provider, string, ZoneKPI, func(ZoneKPI), error](&normalizeZoneFn{})
+	register.Function1x2(keyEventTypeCount)
+	register.Function1x2(keyRestaurantKPI)
+	register.Function1x2(keyZoneKPI)
+	register.Emitter1[EventTypeCount]()
+	register.Emitter1[ZoneKPI]()
+	beam.RegisterType(reflect.TypeFor[paneLog[EventTypeCount]]())
+	beam.RegisterType(reflect.TypeFor[paneLog[RestaurantKPI]]())
+	beam.RegisterType(reflect.TypeFor[paneLog[ZoneKPI]]())
+}
+
+// paneLog is what a normalizer remembers of one entity in one window: how
+// many panes it emitted, the last one's row (pane fields zeroed), the
+// runner's index of the newest firing seen, and whether the runner closed
+// the window.
+type paneLog[R comparable] struct {
+	Emitted     int64
+	RunnerIndex int64
+	Closed      bool
+	Last        R
+}
+
+// nextPane decides what becomes of a firing with pane p whose row, pane
+// fields zeroed, is row. It is dropped when the window has closed, when it
+// repeats the last emitted row, and when it is older (by the runner's pane
+// index) than a firing already seen: the firings of a window reach this
+// stage from different bundles, not always in order, and with accumulating
+// panes the newer one holds everything the older one did. Otherwise index
+// and timing are the pane to write: the n-th emitted pane gets index n;
+// the first is ON_TIME unless the runner's own first firing says LATE (a
+// window that got late data only), every later one is LATE (only late data
+// can change an accumulated row).
+func nextPane[R comparable](log *paneLog[R], p beam.PaneInfo, row R) (index int64, timing string, emit bool) {
+	if log.Closed || (log.Emitted > 0 && p.Index <= log.RunnerIndex) {
+		return 0, "", false
+	}
+	log.Closed, log.RunnerIndex = p.IsLast, p.Index
+	if log.Emitted > 0 && row == log.Last {
+		return 0, "", false
+	}
+	index, timing = log.Emitted, OnTime
+	if index > 0 || (p.Index == 0 && p.Timing == typex.PaneLate) {
+		timing = Late
+	}
+	log.Emitted++
+	log.Last = row
+	return index, timing, true
+}
+
+// normalize reads key's log, applies nextPane and writes the log back.
+func normalize[R comparable](sp state.Provider, cell state.Value[paneLog[R]], p beam.PaneInfo, row R) (int64, string, bool, error) {
+	log, _, err := cell.Read(sp)
+	if err != nil {
+		return 0, "", false, err
+	}
+	index, timing, emit := nextPane(&log, p, row)
+	if err := cell.Write(sp, log); err != nil {
+		return 0, "", false, err
+	}
+	return index, timing, emit, nil
+}
+
+func keyEventTypeCount(c EventTypeCount) (string, EventTypeCount) { return c.EventType, c }
+func keyRestaurantKPI(k RestaurantKPI) (string, RestaurantKPI)   { return k.RestaurantID, k }
+func keyZoneKPI(k ZoneKPI) (string, ZoneKPI)                     { return k.Zone, k }
+
+func normalizeEventTypeCounts(s beam.Scope, counts beam.PCollection) beam.PCollection {
+	s = s.Scope("kpi.NormalizePanes")
+	return beam.ParDo(s, &normalizeEventTypeFn{Log: state.MakeValueState[paneLog[EventTypeCount]]("panes")}, beam.ParDo(s, keyEventTypeCount, counts))
+}
+
+func normalizeRestaurantKPIs(s beam.Scope, kpis beam.PCollection) beam.PCollection {
+	s = s.Scope("kpi.NormalizePanes")
+	return beam.ParDo(s, &normalizeRestaurantFn{Log: state.MakeValueState[paneLog[RestaurantKPI]]("panes")}, beam.ParDo(s, keyRestaurantKPI, kpis))
+}
+
+func normalizeZoneKPIs(s beam.Scope, kpis beam.PCollection) beam.PCollection {
+	s = s.Scope("kpi.NormalizePanes")
+	return beam.ParDo(s, &normalizeZoneFn{Log: state.MakeValueState[paneLog[ZoneKPI]]("panes")}, beam.ParDo(s, keyZoneKPI, kpis))
+}
+
+type normalizeEventTypeFn struct {
+	Log state.Value[paneLog[EventTypeCount]]
+}
+
+func (fn *normalizeEventTypeFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, c EventTypeCount, emit func(EventTypeCount)) error {
+	c.Pane, c.Timing = 0, ""
+	index, timing, ok, err := normalize(sp, fn.Log, p, c)
+	if ok {
+		c.Pane, c.Timing = index, timing
+		emit(c)
+	}
+	return err
+}
+
+type normalizeRestaurantFn struct {
+	Log state.Value[paneLog[RestaurantKPI]]
+}
+
+func (fn *normalizeRestaurantFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, k RestaurantKPI, emit func(RestaurantKPI)) error {
+	k.Pane, k.Timing = 0, ""
+	index, timing, ok, err := normalize(sp, fn.Log, p, k)
+	if ok {
+		k.Pane, k.Timing = index, timing
+		emit(k)
+	}
+	return err
+}
+
+type normalizeZoneFn struct {
+	Log state.Value[paneLog[ZoneKPI]]
+}
+
+func (fn *normalizeZoneFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, k ZoneKPI, emit func(ZoneKPI)) error {
+	k.Pane, k.Timing = 0, ""
+	index, timing, ok, err := normalize(sp, fn.Log, p, k)
+	if ok {
+		k.Pane, k.Timing = index, timing
+		emit(k)
+	}
+	return err
+}
