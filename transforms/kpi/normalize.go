@@ -80,8 +80,8 @@ func normalize[R comparable](sp state.Provider, cell state.Value[paneLog[R]], p 
 }
 
 func keyEventTypeCount(c EventTypeCount) (string, EventTypeCount) { return c.EventType, c }
-func keyRestaurantKPI(k RestaurantKPI) (string, RestaurantKPI)   { return k.RestaurantID, k }
-func keyZoneKPI(k ZoneKPI) (string, ZoneKPI)                     { return k.Zone, k }
+func keyRestaurantKPI(k RestaurantKPI) (string, RestaurantKPI)    { return k.RestaurantID, k }
+func keyZoneKPI(k ZoneKPI) (string, ZoneKPI)                      { return k.Zone, k }
 
 func normalizeEventTypeCounts(s beam.Scope, counts beam.PCollection) beam.PCollection {
 	s = s.Scope("kpi.NormalizePanes")
