@@ -2,13 +2,10 @@
 # Builds the prism job server of Beam v2.77.0 into bin/prism-2.77 (once; the
 # Go build cache makes a rebuild take about a second).
 #
-# Why a second Beam version: the SDK and the Flink/Spark job servers are
-# pinned to 2.62.0 (the newest release whose runners resolve from Maven
-# Central here), but the in-process prism of 2.62 splits bundles of stateful
-# stages under load and then advances their watermark past elements still
-# queued (measured: 3 of 4 end-to-end runs lost a lifecycle step or let a
-# duplicate through at load ~7). Prism 2.77 speaks the same portable API and
-# has --experiments=prism_disable_sdf_split, with which the same runs are exact.
+# The same prism as the in-process runner of the Go SDK in go.mod, as a
+# process of its own: the kill tests (testing/e2e, tag faults) SIGKILL it
+# together with the pipeline, and users can run it as a job server for the
+# prism-server preset.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PRISM_VERSION="${PRISM_VERSION:-v2.77.0}"

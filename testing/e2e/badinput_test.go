@@ -120,8 +120,7 @@ func TestBadInput(t *testing.T) {
 		t.Fatal("the simulator sent no duplicates: dedup of mixed traffic would go untested")
 	}
 
-	opts := delivery.DefaultOptions()
-	opts.OnTimeOnly = true // the in-process prism of v2.62 refuses late firings
+	opts := graphOptions()
 	p, s := beam.NewPipelineWithRoot()
 	// One shard group: see TestEndToEnd.
 	records := kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),

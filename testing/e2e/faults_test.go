@@ -55,8 +55,7 @@ func TestThrottled(t *testing.T) {
 		S3Endpoint: proxies["s3"].URL(), Region: direct.Region}
 	via.SetEnv(t) // the pipeline's connectors load the default chain
 
-	opts := delivery.DefaultOptions()
-	opts.OnTimeOnly = true
+	opts := graphOptions()
 	p, s := beam.NewPipelineWithRoot()
 	records := kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),
 		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
@@ -110,8 +109,7 @@ func TestEmulatorRestart(t *testing.T) {
 	cfg.Start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 	sent := produce(t, ctx, kinesis.NewFromConfig(awsCfg), stream, cfg, badRecords)
 
-	opts := delivery.DefaultOptions()
-	opts.OnTimeOnly = true
+	opts := graphOptions()
 	sinks := delivery.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable}
 	run := func() error {
 		p, s := beam.NewPipelineWithRoot()
