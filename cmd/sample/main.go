@@ -91,6 +91,7 @@ func run(ctx context.Context, orders int, seed int64, dir string) (int, error) {
 	p, s := beam.NewPipelineWithRoot()
 	out := delivery.Build(s, beam.CreateList(s, raws), opts)
 	delivery.WriteLocal(s, out, dir)
+	writeStatuses(s, out.Statuses, dir) // delivery.WriteLocal has no status file
 	if err := beamx.Run(ctx, p); err != nil {
 		return 0, err
 	}
