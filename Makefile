@@ -223,7 +223,7 @@ test-e2e: stack-deps
 	bash runners/prism/isolated.sh ./testing/e2e -test.timeout 15m
 
 # The default runner's exactness (testing/e2e TestExact, issue 17): 20,000
-# orders keyed by driver_id over 4 shards, 3 % re-sent, 5 % delayed up to
+# orders keyed by driver_id over 4 shards, 3.5 % re-sent, 5 % delayed up to
 # 45 s, malformed records mixed in; EXACT_RUNS runs (seeds 1..N), two at a
 # time so the machine is loaded; every run must equal the reference. Logs in
 # .cache/exact/. make test runs TestExact once with 1,000 orders (test-e2e).

@@ -25,7 +25,7 @@ import (
 // Paths on EMR nodes, as runners/emr's bootstrap action installs them: the
 // PROCESS environment starts processboot on every worker, which fetches the
 // pipeline options and runs the linux build of cmd/pipeline as the SDK
-// harness. Beam Go v2.62 cannot use the submitting binary as the worker (it
+// harness. Beam Go (v2.62, v2.77) cannot use the submitting binary as the worker (it
 // would try to compile the source), so --worker_binary must name one.
 const (
 	EMRBoot   = render.InstallDir + "/bin/processboot"
