@@ -187,6 +187,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("the default simulator config sends no duplicates: dedup would go untested")
 	}
 	cfg.Start = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	cfg.ResendShare = *resendShare
 	sent := produce(t, ctx, kinesis.NewFromConfig(awsCfg), stream, cfg, badRecords)
 
 	opts := graphOptions()
