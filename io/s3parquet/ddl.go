@@ -117,3 +117,68 @@ func athenaType(t reflect.Type, opts string) (string, error) {
 	}
 	return "", fmt.Errorf("no Athena type for %v", t)
 }
+
+// LatestPaneSelect renders the query of a latest-pane view over from, a
+// relation holding the rows Write produced from rows of type row together
+// with the dt/hour partition columns: a table name (AthenaLatestPaneView), or
+// anything a FROM clause takes, such as DuckDB's
+// read_parquet('<dir>/*/*/*.parquet', hive_partitioning = true).
+//
+// Write names its objects per window, pane and shard, so a window that got
+// late data has one object per pane, and with accumulating panes a later
+// object repeats the earlier rows too. The query keeps, per keys and
+// window_start, one row of the highest pane column: with accumulating panes,
+// the final value. dt and hour are in the PARTITION BY as well: they are
+// functions of window_start (the partition time of an interval window), so
+// the result is the same, and a filter on them in a query of the view can be
+// pushed below the window function to prune partitions. It uses a window
+// function in a subquery rather than QUALIFY, which Athena (Trino) engines do
+// not all accept. The row type must have window_start and pane columns, and
+// one for each key.
+func LatestPaneSelect(from string, row any, keys ...string) (string, error) {
+	cols, err := athenaColumns(reflect.TypeOf(row))
+	if err != nil {
+		return "", fmt.Errorf("s3parquet: latest-pane view: %w", err)
+	}
+	have := map[string]bool{}
+	names := make([]string, 0, len(cols)+2)
+	for _, c := range cols {
+		have[c[0]] = true
+		names = append(names, c[0])
+	}
+	if len(keys) == 0 {
+		return "", fmt.Errorf("s3parquet: latest-pane view: no key columns")
+	}
+	for _, c := range append([]string{"window_start", "pane"}, keys...) {
+		if !have[c] {
+			return "", fmt.Errorf("s3parquet: latest-pane view: %T has no column %q", row, c)
+		}
+	}
+	names = append(names, "dt", "hour")
+	list := strings.Join(names, ", ")
+	partition := strings.Join(append(append([]string(nil), keys...), "window_start", "dt", "hour"), ", ")
+	return fmt.Sprintf(`SELECT %s
+FROM (
+  SELECT %s,
+    row_number() OVER (PARTITION BY %s ORDER BY pane DESC) AS pane_rank
+  FROM %s
+) AS panes
+WHERE pane_rank = 1`, list, list, partition, from), nil
+}
+
+// AthenaLatestPaneView renders the Athena CREATE OR REPLACE VIEW statement
+// of ${DATABASE}.<table>_latest, the latest-pane view (LatestPaneSelect) of
+// the table that AthenaDDL(table, ...) creates: each key and window once,
+// holding its highest pane.
+func AthenaLatestPaneView(table, comment string, row any, keys ...string) (string, error) {
+	q, err := LatestPaneSelect("${DATABASE}."+table, row, keys...)
+	if err != nil {
+		return "", fmt.Errorf("%w (table %s)", err, table)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(comment), "\n") {
+		fmt.Fprintf(&b, "-- %s\n", line)
+	}
+	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW ${DATABASE}.%s_latest AS\n%s;\n", table, q)
+	return b.String(), nil
+}
