@@ -25,13 +25,16 @@
 //
 // # Panes
 //
-// The pane in the name is the pane of the sink's own GroupByKey, which Beam Go
-// exposes to the DoFn that consumes it (beam.PaneInfo). Emitters in Beam Go
-// v2.62 do not carry pane information downstream, so the pane of an upstream
-// aggregation cannot be observed here: row types that need it (window KPIs)
-// carry it as a column. The sink's GroupByKey inherits the input's windowing
-// strategy: with accumulating panes a later object holds every row of the
-// window so far; with discarding panes only the new rows. An input with only
+// The pane in the name is the row's own for row types that implement
+// PaneIndexer (the window KPIs, which carry the pane of their aggregation as
+// a column), so every row is in exactly one object; for other rows it is the
+// pane of the sink's own GroupByKey (beam.PaneInfo). A reader that wants one
+// row per key and window takes the highest pane (the "latest" views of the
+// DDL). The sink's GroupByKey inherits the input's windowing strategy: with
+// accumulating panes its later firings hold every row of the window so far,
+// so PaneIndexer rows of an earlier pane rewrite their object with the same
+// bytes, and other rows land in a new object holding them all; with
+// discarding panes a firing holds only the new rows. An input with only
 // on-time panes gives p0 on every run.
 //
 // # Encryption and transport

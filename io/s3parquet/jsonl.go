@@ -45,7 +45,7 @@ func (f *jsonShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.
 	if k, ok := row.(ShardKeyer); ok {
 		key = []byte(k.ShardKey())
 	}
-	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards)}
+	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards), Pane: -1}
 	return gk.String(), line, nil
 }
 
@@ -84,7 +84,7 @@ func (f *jsonWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w be
 			partNo = -1
 		}
 		body := append(bytes.Join(part, []byte{'\n'}), '\n')
-		objKey := ObjectKey(f.Cfg.Prefix, f.Cfg.Table, unixTime(gk.PartitionUnix), windowName(w), pn.Index, gk.Shard, partNo, ".jsonl")
+		objKey := ObjectKey(f.Cfg.Prefix, f.Cfg.Table, unixTime(gk.PartitionUnix), windowName(w), gk.objectPane(pn.Index), gk.Shard, partNo, ".jsonl")
 		if err := f.out.put(ctx, objKey, "application/x-ndjson", body); err != nil {
 			return err
 		}

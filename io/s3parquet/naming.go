@@ -15,29 +15,45 @@ import (
 
 const stampLayout = "20060102T150405Z"
 
-// groupKey identifies one output group: a partition hour and a shard. It is
-// encoded as a string so the GroupByKey key coder is deterministic.
+// groupKey identifies one output group: a partition hour, a shard and, for
+// PaneIndexer rows, the rows' pane (-1 otherwise: the sink's pane names the
+// object). It is encoded as a string so the GroupByKey key coder is
+// deterministic.
 type groupKey struct {
 	PartitionUnix int64
 	Shard         int
+	Pane          int64
 }
 
-func (k groupKey) String() string { return fmt.Sprintf("%d/%d", k.PartitionUnix, k.Shard) }
+func (k groupKey) String() string { return fmt.Sprintf("%d/%d/%d", k.PartitionUnix, k.Shard, k.Pane) }
+
+// objectPane is the pane that names the group's object: the rows' own, or
+// the sink's firing's (sinkPane).
+func (k groupKey) objectPane(sinkPane int64) int64 {
+	if k.Pane >= 0 {
+		return k.Pane
+	}
+	return sinkPane
+}
 
 func parseGroupKey(s string) (groupKey, error) {
-	hour, shard, ok := strings.Cut(s, "/")
-	if !ok {
+	parts := strings.Split(s, "/")
+	if len(parts) != 3 {
 		return groupKey{}, fmt.Errorf("s3parquet: malformed group key %q", s)
 	}
-	h, err := strconv.ParseInt(hour, 10, 64)
+	h, err := strconv.ParseInt(parts[0], 10, 64)
 	if err != nil {
 		return groupKey{}, fmt.Errorf("s3parquet: group key %q: %w", s, err)
 	}
-	n, err := strconv.Atoi(shard)
+	n, err := strconv.Atoi(parts[1])
 	if err != nil {
 		return groupKey{}, fmt.Errorf("s3parquet: group key %q: %w", s, err)
 	}
-	return groupKey{PartitionUnix: h, Shard: n}, nil
+	pn, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil {
+		return groupKey{}, fmt.Errorf("s3parquet: group key %q: %w", s, err)
+	}
+	return groupKey{PartitionUnix: h, Shard: n, Pane: pn}, nil
 }
 
 // partitionTime picks the hour that decides dt/hour: that of the row's own

@@ -35,7 +35,7 @@ func TestObjectKey(t *testing.T) {
 }
 
 func TestGroupKeyRoundTrip(t *testing.T) {
-	for _, k := range []groupKey{{0, 0}, {1710028680, 7}, {-62135596800, 1}} {
+	for _, k := range []groupKey{{0, 0, -1}, {1710028680, 7, 0}, {-62135596800, 1, 3}} {
 		got, err := parseGroupKey(k.String())
 		if err != nil || got != k {
 			t.Errorf("parseGroupKey(%q) = %v, %v; want %v", k.String(), got, err, k)

@@ -89,6 +89,19 @@ type ShardKeyer interface {
 	ShardKey() string
 }
 
+// PaneIndexer is implemented by row types that carry the pane of the
+// aggregation that made them (the window KPIs). Their objects are named by
+// that pane instead of the sink's own: each row is then in exactly one
+// object, whatever the sink's GroupByKey fires. With accumulating panes the
+// sink's later firings hold the earlier panes' rows again; named by the
+// row's pane they rewrite the same objects with the same bytes, where named
+// by the sink's pane they would be written again under a new name (and on
+// prism, which fires a closing pane for every window, every window would
+// get a second object).
+type PaneIndexer interface {
+	PaneIndex() int64
+}
+
 // PartitionTimer is implemented by row types that choose the dt/hour
 // partition they are written to.
 type PartitionTimer interface {

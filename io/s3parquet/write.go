@@ -53,7 +53,10 @@ func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row be
 	if k, ok := row.(ShardKeyer); ok {
 		key = []byte(k.ShardKey())
 	}
-	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards)}
+	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards), Pane: -1}
+	if p, ok := row.(PaneIndexer); ok {
+		gk.Pane = p.PaneIndex()
+	}
 	return gk.String(), enc
 }
 
@@ -105,7 +108,7 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 		if len(parts) == 1 {
 			partNo = -1
 		}
-		objKey := ObjectKey(f.Cfg.Prefix, f.Cfg.Table, unixTime(gk.PartitionUnix), windowName(w), pn.Index, gk.Shard, partNo, ".parquet")
+		objKey := ObjectKey(f.Cfg.Prefix, f.Cfg.Table, unixTime(gk.PartitionUnix), windowName(w), gk.objectPane(pn.Index), gk.Shard, partNo, ".parquet")
 		if err := f.out.put(ctx, objKey, "application/vnd.apache.parquet", body); err != nil {
 			return err
 		}

@@ -4,12 +4,16 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"path"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
@@ -98,6 +102,7 @@ func TestExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkOnePane(t, got, 5*time.Minute)
+	checkObjectPanes(t, ctx, r.aws, r.bucket, "lake")
 	for _, c := range compare.Compare(want, got) {
 		t.Run(c.Name, func(t *testing.T) {
 			for _, d := range c.Diffs {
@@ -129,5 +134,32 @@ func checkArchive(t *testing.T, archived map[string]int, distinct []event.Event)
 	}
 	if bad > 5 {
 		t.Errorf("events archive: %d events not archived exactly once", bad)
+	}
+}
+
+// checkObjectPanes checks that a bounded run, where no event is late, wrote
+// only pane-0 objects of the KPI tables (a -p1 object of the same rows is
+// what a reader would count twice).
+func checkObjectPanes(t *testing.T, ctx context.Context, cfg aws.Config, bucket, prefix string) {
+	t.Helper()
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	for _, table := range []string{delivery.EventTypeCountsTableName, delivery.RestaurantKPIsTableName, delivery.ZoneKPIsTableName} {
+		n := 0
+		pages := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix + "/" + table + "/")})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range page.Contents {
+				n++
+				if key := aws.ToString(o.Key); !strings.Contains(path.Base(key), "-p0-") {
+					t.Errorf("%s: a pane other than 0 in a run without late data", key)
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no objects", table)
+		}
 	}
 }

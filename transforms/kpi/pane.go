@@ -28,7 +28,7 @@ func panes(w beam.Window, p beam.PaneInfo) paneFields {
 	if p == (beam.PaneInfo{}) {
 		// The zero PaneInfo (EARLY, index 0, not first) cannot come from a
 		// real firing, whose first pane has IsFirst set: it means the runner
-		// sent none (the in-process prism of Beam Go v2.62 does this).
+		// sent none (no runner of ours since Beam Go v2.77).
 		return withWindow(f, w)
 	}
 	switch p.Timing {
@@ -48,3 +48,13 @@ func withWindow(f paneFields, w beam.Window) paneFields {
 	}
 	return f
 }
+
+// PaneIndex is the row's pane: sinks that write a window's panes as separate
+// objects name them by it (io/s3parquet.PaneIndexer).
+func (c EventTypeCount) PaneIndex() int64 { return c.Pane }
+
+// PaneIndex is the row's pane (see EventTypeCount.PaneIndex).
+func (k RestaurantKPI) PaneIndex() int64 { return k.Pane }
+
+// PaneIndex is the row's pane (see EventTypeCount.PaneIndex).
+func (k ZoneKPI) PaneIndex() int64 { return k.Pane }
