@@ -35,7 +35,6 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
-	"github.com/deliverypipe/deliverypipe/transforms/progress"
 )
 
 var (
@@ -130,10 +129,6 @@ func run(ctx context.Context) error {
 		records = kinesisio.Read(s, *stream, readOpts...)
 	}
 	raw := delivery.FromKinesis(s, records)
-	if isInProcessPrism() {
-		raw = progress.Count(s, raw)
-		defer reportProgress(ctx, *progressEvery)()
-	}
 	out := delivery.Build(s, raw, opts)
 	sinks := delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, StatusTable: *statusTable, KMSKeyID: *kmsKey, ArchiveWindow: *archiveEvery}
 	if resume.FinalUntil > 0 {
@@ -147,7 +142,10 @@ func run(ctx context.Context) error {
 	slog.Info("running", "stream", *stream, "bounded", *bounded, "bucket", *bucket, "kpi_table", *kpiTable,
 		"window", opts.WindowSize.String(), "period", opts.WindowPeriod.String(), "on_time_only", opts.OnTimeOnly)
 	start := time.Now()
+	ensureJobName()
+	stopProgress := reportProgress(ctx, *progressEvery)
 	res, err := beamx.RunWithMetrics(ctx, p)
+	stopProgress()
 	if err != nil {
 		return err
 	}
@@ -289,13 +287,6 @@ func applyPreset() error {
 		return fmt.Errorf("--preset: %w", err)
 	}
 	return p.Apply(flag.CommandLine)
-}
-
-// isInProcessPrism reports whether the job runs on prism in this process
-// (no --endpoint), where transforms/progress's counter sees the DoFns.
-func isInProcessPrism() bool {
-	e := flag.Lookup("endpoint")
-	return presets.IsPrism(flag.CommandLine) && (e == nil || e.Value.String() == "")
 }
 
 func setupLogging() {

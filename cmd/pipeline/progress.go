@@ -3,19 +3,31 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 	"time"
 
-	"github.com/deliverypipe/deliverypipe/transforms/progress"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
+
+	"github.com/deliverypipe/deliverypipe/runners/jobcontrol"
 )
 
-var progressEvery = flag.Duration("progress-every", 10*time.Second,
-	"ops: on the in-process prism, log records read and throughput this often (0 = off)")
+var progressEvery = flag.Duration("progress-every", 30*time.Second,
+	"ops: log the run's counts (records read and per second, valid, dead letters, duplicates, rows and items written) this often (0 = off)")
 
-// reportProgress logs one line per interval with the records read so far and
-// the rate since the last line, until the returned stop is called. It reads
-// transforms/progress's in-process counter, which only the in-process prism
-// feeds; Beam Go's metrics arrive only with the result of a finished job.
+// ensureJobName gives the job a name when --job_name is empty, so the
+// progress reporter can find it in the job service.
+func ensureJobName() {
+	if *jobopts.JobName == "" {
+		*jobopts.JobName = fmt.Sprintf("deliverypipe-%d", time.Now().UnixNano())
+	}
+}
+
+// reportProgress logs one line per interval with the counts of the running
+// job, read from the job service's metrics (jobcontrol.Metrics), which every
+// portable runner serves; the in-process prism's endpoint is known only
+// once the run has started (*jobopts.Endpoint). It stops when the returned
+// stop is called. Lines the runner cannot answer are skipped, not fatal.
 func reportProgress(ctx context.Context, every time.Duration) (stop func()) {
 	if every <= 0 {
 		return func() {}
@@ -26,18 +38,30 @@ func reportProgress(ctx context.Context, every time.Duration) (stop func()) {
 		defer close(done)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		start, last, lastAt := time.Now(), progress.Records(), time.Now()
+		start, lastRead, lastAt := time.Now(), int64(0), time.Now()
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				n := progress.Records()
-				slog.Info("progress", "records", n,
-					"per_second", int64(float64(n-last)/now.Sub(lastAt).Seconds()),
-					"mean_per_second", int64(float64(n)/now.Sub(start).Seconds()),
-					"elapsed", now.Sub(start).Round(time.Second).String())
-				last, lastAt = n, now
+				endpoint := *jobopts.Endpoint
+				if endpoint == "" {
+					continue
+				}
+				qctx, qcancel := context.WithTimeout(ctx, every)
+				res, ok, err := jobcontrol.Metrics(qctx, endpoint, *jobopts.JobName)
+				qcancel()
+				if err != nil || !ok {
+					if err != nil && ctx.Err() == nil {
+						slog.Debug("progress: no metrics", "err", err)
+					}
+					continue
+				}
+				s := summarize(res.AllMetrics().Counters())
+				attrs := append([]any{"per_second", int64(float64(s.Read-lastRead) / now.Sub(lastAt).Seconds())},
+					s.attrs(now.Sub(start))...)
+				slog.Info("progress", attrs...)
+				lastRead, lastAt = s.Read, now
 			}
 		}
 	}()
