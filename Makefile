@@ -107,6 +107,7 @@ test: stack-deps py-deps
 	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/testing/e2e$$')
 	$(MAKE) test-e2e
 	$(MAKE) test-flink-ci
+	$(MAKE) test-kpi-flink
 	$(MAKE) test-prism-load
 	$(MAKE) test-browser
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME_SHORT)
