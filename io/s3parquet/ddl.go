@@ -125,10 +125,10 @@ func athenaType(t reflect.Type, opts string) (string, error) {
 // read_parquet('<dir>/*/*/*.parquet', hive_partitioning = true).
 //
 // Write names its objects per window, pane and shard, so a window that got
-// late data has one object per pane, and with accumulating panes a later
-// object repeats the earlier rows too. The query keeps, per keys and
-// window_start, one row of the highest pane column: with accumulating panes,
-// the final value. dt and hour are in the PARTITION BY as well: they are
+// late data has an object per pane next to its pane-0 object (and rows
+// without PaneIndexer may repeat in a later object). The query keeps, per
+// keys and window_start, one row of the highest pane column: with
+// accumulating panes, the final value. dt and hour are in the PARTITION BY as well: they are
 // functions of window_start (the partition time of an interval window), so
 // the result is the same, and a filter on them in a query of the view can be
 // pushed below the window function to prune partitions. It uses a window

@@ -37,6 +37,20 @@
 // discarding panes a firing holds only the new rows. An input with only
 // on-time panes gives p0 on every run.
 //
+// # Latest-pane views
+//
+// A reader of the KPI tables (Athena, DuckDB, Spark) that lists a window's
+// objects sees one row per key and pane. The shipped DDL therefore has,
+// next to each KPI table's CREATE EXTERNAL TABLE (io/s3parquet/ddl/<table>.sql,
+// AthenaDDL), a view <table>_latest (<table>_latest.sql, AthenaLatestPaneView)
+// that keeps, per key and window_start, the row of the highest pane: the
+// final value, as panes accumulate. Its query (LatestPaneSelect) uses a
+// window function in a subquery rather than QUALIFY, so it runs on Athena's
+// engine versions, DuckDB and Spark SQL alike; LatestPaneSelect renders it
+// over any relation, such as DuckDB's read_parquet of a local directory.
+// Pane-named objects stay as they are: a replay rewrites the same names,
+// which exactly-once relies on.
+//
 // # Encryption and transport
 //
 // Every object is uploaded with server-side encryption: SSE-S3 (AES256) by
