@@ -71,7 +71,7 @@ func Positions(s beam.Scope, records beam.PCollection, allowedLateness time.Dura
 	s = s.Scope("checkpoint.Positions")
 	keyed := beam.ParDo(s, recordSummary, records)
 	windowed := beam.WindowInto(s, window.NewFixedWindows(Bucket), keyed)
-	if allowedLateness > 0 { // the in-process prism of v2.62 refuses lateness
+	if allowedLateness > 0 {
 		// Same trigger shape as the KPI windows: Flink needs a OnceTrigger early.
 		windowed = beam.WindowInto(s, window.NewFixedWindows(Bucket), keyed,
 			beam.Trigger(trigger.AfterEndOfWindow().EarlyFiring(trigger.Never()).LateFiring(trigger.AfterCount(1))),

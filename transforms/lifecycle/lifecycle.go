@@ -92,10 +92,10 @@ func WithDedupHorizon(d time.Duration) Option {
 // WithoutBundleCache makes every batch and timer read its key's cell from the
 // runner, and write it back, instead of reusing the copy read or written
 // earlier in the same bundle and writing each changed cell once when the
-// bundle finishes. The cache is exact (fresh reads were compared with it), but on the
-// in-process prism of Beam Go v2.62 the faster stage makes that runner drop
-// KPI elements as late in 10 of 24 runs of the benchmark graph instead of
-// about 1 in 10 (docs/benchmarks.md); use it there.
+// bundle finishes. The cache is exact (fresh reads were compared with it);
+// no runner preset needs this since the in-process prism of Beam Go v2.62,
+// whose late drops it made rarer, was replaced by v2.77 with SDF splits off.
+// It is the path that touches state only inside ProcessElement and OnTimer.
 func WithoutBundleCache() Option { return func(f *trackFn) { f.NoCache = true } }
 
 // WithBuckets sets how many state keys the orders are spread over (default
