@@ -67,7 +67,7 @@ func TestSecretNeverLogged(t *testing.T) {
 		{"bad flags", []string{"--log-format=json"}, 1, []string{"--stream is required"}},
 		{"missing stream", []string{"--stream=" + id + "-nope", "--bucket=" + id, "--kpi-table=" + id}, 1, []string{"does it exist in region"}},
 		{"bounded run", []string{"--stream=" + stream, "--bucket=" + id + "-lake", "--kpi-table=" + id + "-kpis",
-			"--create-missing", "--bounded", "--insecure-skip-tls-verify", "--log-format=json"}, 0, []string{"verification of AWS endpoints is OFF", `"msg":"running"`, `"msg":"done"`}},
+			"--create-missing", "--bounded", "--insecure-skip-tls-verify", "--log-format=json"}, 0, []string{"verification of AWS endpoints is OFF", `"msg":"running"`, `"msg":"summary"`, `"read":0`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cmd := exec.Command(bin, tc.args...)

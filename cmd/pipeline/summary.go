@@ -51,21 +51,22 @@ type runSummary struct {
 	DeadByReason                         map[string]int64 // parse.Reason → records
 	Rows, Objects                        map[string]int64 // S3 table → rows, objects written
 	Items                                map[string]int64 // DynamoDB table → items written or upserted
-	// HasParse is false when the runner returned no parse counters at all:
-	// then the counts say nothing about the input.
-	HasParse bool
+	// HasMetrics is false when the runner returned no counters at all (the
+	// reader counts its calls even on an empty stream): then the counts say
+	// nothing about the input.
+	HasMetrics bool
 }
 
 // summarize reads the counters of transforms/parse, the lifecycle dedup
 // (dedup.duplicates), io/s3parquet and io/dynamodbio. Counters are summed
 // over steps: a counter name may be reported by several stages.
 func summarize(counters []metrics.CounterResult) runSummary {
-	s := runSummary{DeadByReason: map[string]int64{}, Rows: map[string]int64{}, Objects: map[string]int64{}, Items: map[string]int64{}}
+	s := runSummary{DeadByReason: map[string]int64{}, Rows: map[string]int64{}, Objects: map[string]int64{}, Items: map[string]int64{},
+		HasMetrics: len(counters) > 0}
 	for _, c := range counters {
 		n, name := c.Result(), c.Name()
 		switch c.Namespace() {
 		case "parse":
-			s.HasParse = true
 			switch {
 			case name == "read":
 				s.Read += n
@@ -164,7 +165,7 @@ func finishRun(res beam.PipelineResult, elapsed time.Duration, maxRatio float64,
 		return nil
 	}
 	s := summarize(res.Metrics().AllMetrics().Counters())
-	if !s.HasParse {
+	if !s.HasMetrics {
 		// Without counters the run cannot be judged; say so rather than
 		// print zeros that look like an empty input.
 		slog.Warn("done; the runner returned no metrics, so records read and dead-lettered are unknown",

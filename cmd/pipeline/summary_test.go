@@ -49,12 +49,12 @@ func TestSummarize(t *testing.T) {
 		Rows:         map[string]int64{"kpis": 25, "dlq": 60},
 		Objects:      map[string]int64{"kpis": 5, "dlq": 2},
 		Items:        map[string]int64{"kpi-table": 24},
-		HasParse:     true,
+		HasMetrics:   true,
 	}
 	if got := summarize(fakeCounters); !reflect.DeepEqual(got, want) {
 		t.Errorf("summarize:\n got %+v\nwant %+v", got, want)
 	}
-	if got := summarize(nil); got.HasParse {
+	if got := summarize(nil); got.HasMetrics {
 		t.Errorf("summarize(nil) claims parse counters: %+v", got)
 	}
 }

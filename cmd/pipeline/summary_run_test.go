@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/testing/localstack"
+)
+
+// TestRunSummary runs the binary on bounded streams and checks what a user
+// reads at the end: the seed's own records (no event_id, no schema_version)
+// are valid, their re-sent copy dropped, and the run ends with one summary
+// line and exit 0; a stream of mostly malformed records makes the run exit
+// non-zero naming the main reason.
+func TestRunSummary(t *testing.T) {
+	ctx := context.Background()
+	st := localstack.Shared(t)
+	awsCfg, err := st.AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := readLines(t, filepath.Join("..", "..", "testing", "fixtures", "seed", "events.jsonl"))
+	malformed := []string{`{"event_type":"order_created"`, `{"event_type":`, `not json`}
+	bin := pipelineBinary(t)
+	for _, tc := range []struct {
+		name     string
+		records  []string
+		wantCode int
+		want     []string
+	}{
+		// 29 lines, 27 distinct events: one byte-identical re-send and one
+		// re-serialised copy (testing/fixtures/seed).
+		{"seed records", seed, 0, []string{"msg=summary", "read=29", "valid=29", "dead_letters=0", "duplicates_dropped=2"}},
+		{"mostly malformed", append(append([]string{}, seed[:2]...), malformed...), 1,
+			[]string{"msg=summary", "read=5", "dead_letters=3", "dead-lettered, more than --max-dead-letter-ratio=0.5", "main reason malformed_json (3 records)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := fmt.Sprintf("sum%d", time.Now().UnixNano()%1e9)
+			stream := id + "-events"
+			if err := st.CreateStream(ctx, stream, 1); err != nil {
+				t.Fatal(err)
+			}
+			w := kinesisio.NewWriter(kinesis.NewFromConfig(awsCfg), stream)
+			for i, r := range tc.records {
+				if err := w.Put(ctx, fmt.Sprint(i), []byte(r)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := w.Flush(ctx); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "--stream="+stream, "--bucket="+id+"-lake", "--kpi-table="+id+"-kpis",
+				"--create-missing", "--bounded", "--progress-every=0")
+			cmd.Env = append(os.Environ(), st.Env()...)
+			var out bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &out
+			err := cmd.Run()
+			code := 0
+			if ee, ok := err.(*exec.ExitError); ok {
+				code = ee.ExitCode()
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if code != tc.wantCode {
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, out.String())
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+			if n := strings.Count(out.String(), "msg=summary"); n != 1 {
+				t.Errorf("%d summary lines, want 1", n)
+			}
+		})
+	}
+}
+
+func readLines(t *testing.T, path string) []string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
