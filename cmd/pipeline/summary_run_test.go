@@ -106,3 +106,66 @@ func readLines(t *testing.T, path string) []string {
 	}
 	return lines
 }
+
+// TestProgressUnbounded runs the binary unbounded on the seed's records and
+// waits for a periodic progress line with the counts of the running job.
+func TestProgressUnbounded(t *testing.T) {
+	ctx := context.Background()
+	st := localstack.Shared(t)
+	awsCfg, err := st.AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed := readLines(t, filepath.Join("..", "..", "testing", "fixtures", "seed", "events.jsonl"))
+	id := fmt.Sprintf("prg%d", time.Now().UnixNano()%1e9)
+	stream := id + "-events"
+	if err := st.CreateStream(ctx, stream, 1); err != nil {
+		t.Fatal(err)
+	}
+	w := kinesisio.NewWriter(kinesis.NewFromConfig(awsCfg), stream)
+	for i, r := range seed {
+		if err := w.Put(ctx, fmt.Sprint(i), []byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(pipelineBinary(t), "--stream="+stream, "--bucket="+id+"-lake", "--kpi-table="+id+"-kpis",
+		"--create-missing", "--progress-every=2s")
+	cmd.Env = append(os.Environ(), st.Env()...)
+	out, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = cmd.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		sc.Buffer(nil, 1<<20)
+		for sc.Scan() {
+			if l := sc.Text(); strings.Contains(l, "msg=progress") && strings.Contains(l, "read=29 ") {
+				found <- l
+				return
+			}
+		}
+		close(found)
+	}()
+	select {
+	case l, ok := <-found:
+		if !ok {
+			t.Fatal("the pipeline ended without a progress line with read=29")
+		}
+		for _, w := range []string{"valid=29", "dead_letters=0", "duplicates_dropped=2", "per_second="} {
+			if !strings.Contains(l, w) {
+				t.Errorf("progress line lacks %q: %s", w, l)
+			}
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("no progress line with read=29 within 2 minutes")
+	}
+}
