@@ -42,6 +42,23 @@ func pipelineBinary(t *testing.T) string {
 	return binPath
 }
 
+// runBinary runs the pipeline binary with args and env to its end and
+// returns its exit code and everything it printed.
+func runBinary(t *testing.T, env []string, args ...string) (code int, out string) {
+	t.Helper()
+	cmd := exec.Command(pipelineBinary(t), args...)
+	cmd.Env = env
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), buf.String()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return 0, buf.String()
+}
+
 // TestSecretNeverLogged runs the binary through its logging paths (bad
 // flags, a missing resource, a whole bounded run with the TLS warning) with
 // sentinel credentials, and checks that neither the secret key nor the
@@ -57,7 +74,6 @@ func TestSecretNeverLogged(t *testing.T) {
 	}
 	env := append(os.Environ(), st.Env()...)
 	env = append(env, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_SESSION_TOKEN="+token)
-	bin := pipelineBinary(t)
 	for _, tc := range []struct {
 		name     string
 		args     []string
@@ -70,28 +86,18 @@ func TestSecretNeverLogged(t *testing.T) {
 			"--create-missing", "--bounded", "--insecure-skip-tls-verify", "--log-format=json"}, 0, []string{"verification of AWS endpoints is OFF", `"msg":"running"`, `"msg":"summary"`, `"read":0`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cmd := exec.Command(bin, tc.args...)
-			cmd.Env = env
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			err := cmd.Run()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			code, out := runBinary(t, env, tc.args...)
 			if code != tc.wantCode {
-				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, out.String())
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, out)
 			}
 			for _, w := range tc.wantOut {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
 			for _, s := range []string{secret, token} {
-				if strings.Contains(out.String(), s) {
-					t.Errorf("output contains the credential %q:\n%s", s, out.String())
+				if strings.Contains(out, s) {
+					t.Errorf("output contains the credential %q:\n%s", s, out)
 				}
 			}
 		})

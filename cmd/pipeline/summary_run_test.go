@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -26,13 +25,8 @@ import (
 func TestRunSummary(t *testing.T) {
 	ctx := context.Background()
 	st := localstack.Shared(t)
-	awsCfg, err := st.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed := readLines(t, filepath.Join("..", "..", "testing", "fixtures", "seed", "events.jsonl"))
+	seed := seedRecords(t)
 	malformed := []string{`{"event_type":"order_created"`, `{"event_type":`, `not json`}
-	bin := pipelineBinary(t)
 	for _, tc := range []struct {
 		name     string
 		records  []string
@@ -46,45 +40,53 @@ func TestRunSummary(t *testing.T) {
 			[]string{"msg=summary", "read=5", "dead_letters=3", "dead-lettered, more than --max-dead-letter-ratio=0.5", "main reason malformed_json (3 records)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			id := fmt.Sprintf("sum%d", time.Now().UnixNano()%1e9)
-			stream := id + "-events"
-			if err := st.CreateStream(ctx, stream, 1); err != nil {
-				t.Fatal(err)
-			}
-			w := kinesisio.NewWriter(kinesis.NewFromConfig(awsCfg), stream)
-			for i, r := range tc.records {
-				if err := w.Put(ctx, fmt.Sprint(i), []byte(r)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := w.Flush(ctx); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(bin, "--stream="+stream, "--bucket="+id+"-lake", "--kpi-table="+id+"-kpis",
-				"--create-missing", "--bounded", "--progress-every=0")
-			cmd.Env = append(os.Environ(), st.Env()...)
-			var out bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &out, &out
-			err := cmd.Run()
-			code := 0
-			if ee, ok := err.(*exec.ExitError); ok {
-				code = ee.ExitCode()
-			} else if err != nil {
-				t.Fatal(err)
-			}
+			stream, id := streamOf(t, ctx, st, tc.records)
+			code, out := runBinary(t, append(os.Environ(), st.Env()...), "--stream="+stream, "--bucket="+id+"-lake",
+				"--kpi-table="+id+"-kpis", "--create-missing", "--bounded", "--progress-every=0")
 			if code != tc.wantCode {
-				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, out.String())
+				t.Fatalf("exit %d, want %d:\n%s", code, tc.wantCode, out)
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(out.String(), w) {
-					t.Errorf("output lacks %q:\n%s", w, out.String())
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
 				}
 			}
-			if n := strings.Count(out.String(), "msg=summary"); n != 1 {
+			if n := strings.Count(out, "msg=summary"); n != 1 {
 				t.Errorf("%d summary lines, want 1", n)
 			}
 		})
 	}
+}
+
+// streamOf creates a one-shard stream on st holding records, in order,
+// and returns its name (with the id that names the run's other resources).
+func streamOf(t *testing.T, ctx context.Context, st *localstack.Stack, records []string) (stream, id string) {
+	t.Helper()
+	awsCfg, err := st.AWSConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id = fmt.Sprintf("run%d", time.Now().UnixNano()%1e9)
+	stream = id + "-events"
+	if err := st.CreateStream(ctx, stream, 1); err != nil {
+		t.Fatal(err)
+	}
+	w := kinesisio.NewWriter(kinesis.NewFromConfig(awsCfg), stream)
+	for i, r := range records {
+		if err := w.Put(ctx, fmt.Sprint(i), []byte(r)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return stream, id
+}
+
+// seedRecords are the seed fixture's lines: 29 records, 27 distinct events
+// (testing/fixtures/seed).
+func seedRecords(t *testing.T) []string {
+	return readLines(t, filepath.Join("..", "..", "testing", "fixtures", "seed", "events.jsonl"))
 }
 
 func readLines(t *testing.T, path string) []string {
@@ -112,25 +114,7 @@ func readLines(t *testing.T, path string) []string {
 func TestProgressUnbounded(t *testing.T) {
 	ctx := context.Background()
 	st := localstack.Shared(t)
-	awsCfg, err := st.AWSConfig(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seed := readLines(t, filepath.Join("..", "..", "testing", "fixtures", "seed", "events.jsonl"))
-	id := fmt.Sprintf("prg%d", time.Now().UnixNano()%1e9)
-	stream := id + "-events"
-	if err := st.CreateStream(ctx, stream, 1); err != nil {
-		t.Fatal(err)
-	}
-	w := kinesisio.NewWriter(kinesis.NewFromConfig(awsCfg), stream)
-	for i, r := range seed {
-		if err := w.Put(ctx, fmt.Sprint(i), []byte(r)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
+	stream, id := streamOf(t, ctx, st, seedRecords(t))
 	cmd := exec.Command(pipelineBinary(t), "--stream="+stream, "--bucket="+id+"-lake", "--kpi-table="+id+"-kpis",
 		"--create-missing", "--progress-every=2s")
 	cmd.Env = append(os.Environ(), st.Env()...)

@@ -98,18 +98,25 @@ func normalizeZoneKPIs(s beam.Scope, kpis beam.PCollection) beam.PCollection {
 	return beam.ParDo(s, &normalizeZoneFn{Log: state.MakeValueState[paneLog[ZoneKPI]]("panes")}, beam.ParDo(s, keyZoneKPI, kpis))
 }
 
+// emitNormalized applies normalize to row, whose pane fields fields
+// points at, and emits it with its corrected pane unless it is dropped.
+func emitNormalized[R comparable](sp state.Provider, cell state.Value[paneLog[R]], p beam.PaneInfo, row R, fields func(*R) (*int64, *string), emit func(R)) error {
+	pane, timing := fields(&row)
+	*pane, *timing = 0, ""
+	index, tm, ok, err := normalize(sp, cell, p, row)
+	if ok {
+		*pane, *timing = index, tm
+		emit(row)
+	}
+	return err
+}
+
 type normalizeEventTypeFn struct {
 	Log state.Value[paneLog[EventTypeCount]]
 }
 
 func (fn *normalizeEventTypeFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, c EventTypeCount, emit func(EventTypeCount)) error {
-	c.Pane, c.Timing = 0, ""
-	index, timing, ok, err := normalize(sp, fn.Log, p, c)
-	if ok {
-		c.Pane, c.Timing = index, timing
-		emit(c)
-	}
-	return err
+	return emitNormalized(sp, fn.Log, p, c, func(c *EventTypeCount) (*int64, *string) { return &c.Pane, &c.Timing }, emit)
 }
 
 type normalizeRestaurantFn struct {
@@ -117,13 +124,7 @@ type normalizeRestaurantFn struct {
 }
 
 func (fn *normalizeRestaurantFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, k RestaurantKPI, emit func(RestaurantKPI)) error {
-	k.Pane, k.Timing = 0, ""
-	index, timing, ok, err := normalize(sp, fn.Log, p, k)
-	if ok {
-		k.Pane, k.Timing = index, timing
-		emit(k)
-	}
-	return err
+	return emitNormalized(sp, fn.Log, p, k, func(k *RestaurantKPI) (*int64, *string) { return &k.Pane, &k.Timing }, emit)
 }
 
 type normalizeZoneFn struct {
@@ -131,11 +132,5 @@ type normalizeZoneFn struct {
 }
 
 func (fn *normalizeZoneFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, k ZoneKPI, emit func(ZoneKPI)) error {
-	k.Pane, k.Timing = 0, ""
-	index, timing, ok, err := normalize(sp, fn.Log, p, k)
-	if ok {
-		k.Pane, k.Timing = index, timing
-		emit(k)
-	}
-	return err
+	return emitNormalized(sp, fn.Log, p, k, func(k *ZoneKPI) (*int64, *string) { return &k.Pane, &k.Timing }, emit)
 }
