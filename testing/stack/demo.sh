@@ -38,7 +38,7 @@ bin/pipeline --runner=prism --stream "$stream" --bounded \
   --restaurants "$dims/restaurants.csv" --drivers "$dims/drivers.csv" \
   --bucket "$bucket" --kpi-table "$table" --status-table "$status" --create-missing 2> "$STACK_DIR/demo-pipeline.log" \
   || { tail -20 "$STACK_DIR/demo-pipeline.log" >&2; fail "pipeline (log: $STACK_DIR/demo-pipeline.log)"; }
-grep -E 'msg=(running|done)' "$STACK_DIR/demo-pipeline.log" || true
+grep -E 'msg=(running|summary)' "$STACK_DIR/demo-pipeline.log" || true
 
 step "window KPIs (event counts per type, 5-minute windows every minute) from DynamoDB table $table"
 bin/kpireport --kpi-table "$table" --bucket "$bucket" --prefix deliverypipe --rows 20 || fail "kpireport"
