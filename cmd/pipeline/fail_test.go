@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
@@ -79,7 +80,7 @@ func TestValidateFlags(t *testing.T) {
 				}
 			}
 			setFlags(t, tc.flags)
-			err := validate(fromFlags())
+			err := validate(jobFromFlags())
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -153,7 +154,11 @@ func TestCheckResources(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			err := checkResources(ctx)
+			cfg, err := awsconf.Load(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = jobFromFlags().Prepare(ctx, cfg)
 			if len(tc.want) == 0 {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)

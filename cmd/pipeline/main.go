@@ -23,16 +23,10 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/kinesis"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
-	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
 )
@@ -97,14 +91,18 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
-	opts, readOpts := fromFlags()
-	err := validate(opts, readOpts)
-	if err != nil {
+	job := jobFromFlags()
+	if err := validate(job); err != nil {
 		return err
 	}
 
+	var resume checkpoint.Resume
 	if !isDotRunner() {
-		if err := checkResources(ctx); err != nil {
+		cfg, err := awsconf.Load(ctx, awsconf.WithInsecureSkipTLSVerify(*insecureTLS))
+		if err != nil {
+			return err
+		}
+		if resume, err = job.Prepare(ctx, cfg); err != nil {
 			return err
 		}
 		// The connectors of in-process workers load their own AWS config.
@@ -113,34 +111,11 @@ func run(ctx context.Context) error {
 		}
 	}
 
-	var resume checkpoint.Resume
-	if *checkpointTable != "" && !*ignoreCheckpoints && !isDotRunner() {
-		if resume, err = loadCheckpoints(ctx); err != nil {
-			return err
-		}
-		readOpts = append(readOpts, kinesisio.WithCheckpoint(resume.Positions))
-	}
-
 	p, s := beam.NewPipelineWithRoot()
-	var records beam.PCollection
-	if *bounded {
-		records = kinesisio.ReadBounded(s, *stream, readOpts...)
-	} else {
-		records = kinesisio.Read(s, *stream, readOpts...)
-	}
-	raw := delivery.FromKinesis(s, records)
-	out := delivery.Build(s, raw, opts)
-	sinks := delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, StatusTable: *statusTable, KMSKeyID: *kmsKey, ArchiveWindow: *archiveEvery}
-	if resume.FinalUntil > 0 {
-		sinks.FinalUntil = time.UnixMilli(resume.FinalUntil)
-	}
-	written := delivery.WriteAWS(s, out, sinks)
-	if *checkpointTable != "" {
-		delivery.Checkpoint(s, records, written, opts, sinks, *checkpointTable, *stream)
-	}
+	job.Assemble(s, resume)
 
 	slog.Info("running", "stream", *stream, "bounded", *bounded, "bucket", *bucket, "kpi_table", *kpiTable,
-		"window", opts.WindowSize.String(), "period", opts.WindowPeriod.String(), "on_time_only", opts.OnTimeOnly)
+		"window", job.Graph.WindowSize.String(), "period", job.Graph.WindowPeriod.String(), "on_time_only", job.Graph.OnTimeOnly)
 	start := time.Now()
 	ensureJobName()
 	stopProgress := reportProgress(ctx, *progressEvery)
@@ -152,131 +127,37 @@ func run(ctx context.Context) error {
 	return finishRun(res, time.Since(start), *maxDeadRatio, dlqLocation(*bucket, *prefix))
 }
 
-// fromFlags turns the flags into the graph's and the reader's options.
-func fromFlags() (delivery.Options, []kinesisio.ReadOption) {
+// jobFromFlags turns the flags into the job, with the workarounds of the
+// runner the flags name (runners/presets).
+func jobFromFlags() delivery.Job {
 	opts := delivery.DefaultOptions()
 	opts.WindowSize, opts.WindowPeriod, opts.AllowedLateness = *windowSize, *windowEvery, *lateness
 	opts.OnTimeOnly = *onTimeOnly
 	opts.NormalizePanes = presets.WorkaroundsFor(flag.CommandLine).NormalizePanes
 	opts.RestaurantsURI, opts.DriversURI = *restaurants, *drivers
 	opts.DedupHorizon, opts.OrderHorizon = *dedupFor, *orderTTL
-	readOpts := []kinesisio.ReadOption{
-		kinesisio.WithGroups(*groups),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, *outOfOrder)),
+	return delivery.Job{
+		Source: delivery.Source{Stream: *stream, StartPosition: *startPosition, Groups: *groups,
+			MaxOutOfOrder: *outOfOrder, Bounded: *bounded, MaxRecords: *maxRecords},
+		Graph: opts,
+		Sinks: delivery.Sinks{Bucket: *bucket, Prefix: *prefix, KPITable: *kpiTable, StatusTable: *statusTable,
+			KMSKeyID: *kmsKey, ArchiveWindow: *archiveEvery},
+		CheckpointTable:   *checkpointTable,
+		IgnoreCheckpoints: *ignoreCheckpoints,
+		CreateMissing:     *create,
 	}
-	if *startPosition != "" {
-		readOpts = append(readOpts, kinesisio.WithStartPosition(*startPosition))
-	}
-	if *bounded {
-		readOpts = append(readOpts, kinesisio.StopAtTip())
-		if *maxRecords > 0 {
-			readOpts = append(readOpts, kinesisio.StopAfterRecords(*maxRecords))
-		}
-	}
-	return opts, readOpts
 }
 
 // validate fails fast, naming the flags to fix.
-func validate(opts delivery.Options, readOpts []kinesisio.ReadOption) error {
+func validate(job delivery.Job) error {
 	var errs []error
-	if *stream == "" {
-		errs = append(errs, errors.New("--stream is required: the Kinesis stream to read"))
-	}
-	if *bucket == "" {
-		errs = append(errs, errors.New("--bucket is required: the S3 bucket for the Parquet tables"))
-	}
-	if *kpiTable == "" {
-		errs = append(errs, errors.New("--kpi-table is required: the DynamoDB table for window KPIs"))
-	}
-	if *maxRecords < 0 || (*maxRecords > 0 && !*bounded) {
-		errs = append(errs, errors.New("--max-records needs --bounded and a positive count"))
-	}
 	if *logFormat != "text" && *logFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format=%q: want text or json", *logFormat))
 	}
-	if err := opts.Validate(); err != nil {
+	if err := job.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if *stream != "" {
-		if err := kinesisio.ValidateReadOptions(*stream, readOpts...); err != nil {
-			errs = append(errs, fmt.Errorf("source flags: %w", err))
-		}
-	}
 	return errors.Join(errs...)
-}
-
-// resourceCheckTimeout bounds checkResources, SDK retries included, so an
-// unreachable endpoint fails the start instead of hanging it.
-const resourceCheckTimeout = 30 * time.Second
-
-// checkResources fails fast when the stream, bucket or table is missing or
-// unreachable (wrong region, credentials), or creates the sinks with
-// --create-missing.
-func checkResources(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, resourceCheckTimeout)
-	defer cancel()
-	cfg, err := awsconf.Load(ctx, awsconf.WithInsecureSkipTLSVerify(*insecureTLS))
-	if err != nil {
-		return err
-	}
-	if cfg.Region == "" {
-		return errors.New("no AWS region: set AWS_REGION (or AWS_PROFILE with a region in ~/.aws/config)")
-	}
-	if _, err := kinesis.NewFromConfig(cfg).DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(*stream)}); err != nil {
-		return fmt.Errorf("--stream=%s: cannot describe the stream (does it exist in region %q?): %w", *stream, cfg.Region, err)
-	}
-	s3c, ddb := s3.NewFromConfig(cfg), dynamodb.NewFromConfig(cfg)
-	if *create {
-		if err := s3parquet.EnsureBucket(ctx, s3c, *bucket); err != nil {
-			return fmt.Errorf("--bucket: %w", err)
-		}
-		if err := dynamodbio.EnsureKPITable(ctx, ddb, *kpiTable); err != nil {
-			return fmt.Errorf("--kpi-table: %w", err)
-		}
-		if *checkpointTable != "" {
-			if err := checkpoint.NewTable(ddb, *checkpointTable).Ensure(ctx); err != nil {
-				return fmt.Errorf("--checkpoint-table: %w", err)
-			}
-		}
-		if *statusTable != "" {
-			if err := dynamodbio.EnsureStatusTable(ctx, ddb, *statusTable); err != nil {
-				return fmt.Errorf("--status-table: %w", err)
-			}
-		}
-		return nil
-	}
-	if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(*bucket)}); err != nil {
-		return fmt.Errorf("--bucket=%s: bucket not reachable (create it, or pass --create-missing on a development stack): %w", *bucket, err)
-	}
-	if _, err := ddb.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(*kpiTable)}); err != nil {
-		return fmt.Errorf("--kpi-table=%s: table not reachable (create it, or pass --create-missing on a development stack): %w", *kpiTable, err)
-	}
-	return nil
-}
-
-// loadCheckpoints reads the checkpoint table: where each shard resumes and
-// until when outputs are final.
-func loadCheckpoints(ctx context.Context) (checkpoint.Resume, error) {
-	ctx, cancel := context.WithTimeout(ctx, resourceCheckTimeout)
-	defer cancel()
-	cfg, err := awsconf.Load(ctx, awsconf.WithInsecureSkipTLSVerify(*insecureTLS))
-	if err != nil {
-		return checkpoint.Resume{}, err
-	}
-	entries, err := checkpoint.NewTable(dynamodb.NewFromConfig(cfg), *checkpointTable).Load(ctx, *stream)
-	if err != nil {
-		return checkpoint.Resume{}, fmt.Errorf("--checkpoint-table=%s: %w (pass --ignore-checkpoints to start without it)", *checkpointTable, err)
-	}
-	r := checkpoint.ResumeFrom(entries)
-	switch {
-	case len(entries) == 0:
-		slog.Info("no checkpoints yet", "table", *checkpointTable, "stream", *stream)
-	case r.FinalUntil == checkpoint.FinalWatermark:
-		slog.Info("resuming after a run that ended: every output is final", "shards", len(entries))
-	default:
-		slog.Info("resuming from checkpoints", "shards", len(entries), "final_until", time.UnixMilli(r.FinalUntil).UTC().Format(time.RFC3339))
-	}
-	return r, nil
 }
 
 // applyPreset sets the runner flags of --preset that were not given

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
@@ -122,12 +123,8 @@ func TestBadInput(t *testing.T) {
 
 	opts := graphOptions()
 	p, s := beam.NewPipelineWithRoot()
-	// One shard group: see TestEndToEnd.
-	records := kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
-	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
 	sinks := delivery.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable}
-	delivery.WriteAWS(s, out, sinks)
+	boundedJob(stream, opts, sinks).Assemble(s, checkpoint.Resume{})
 	res, err := ptest.RunWithMetrics(p)
 	if err != nil {
 		t.Fatalf("pipeline: %v", err)

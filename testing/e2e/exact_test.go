@@ -86,12 +86,14 @@ func TestExact(t *testing.T) {
 	opts := graphOptions()
 	opts.MaxSkew = 100 * 365 * 24 * time.Hour
 	sinks := delivery.Sinks{Bucket: r.bucket, Prefix: "lake", KPITable: r.table, StatusTable: r.statusTable}
+	// bin/pipeline's job, preflight included.
+	job := boundedJob(r.stream, opts, sinks)
+	resume, err := job.Prepare(ctx, r.aws)
+	if err != nil {
+		t.Fatal(err)
+	}
 	p, s := beam.NewPipelineWithRoot()
-	// bin/pipeline's defaults: one shard group, a watermark a minute behind
-	// the largest event time seen.
-	records := kinesisio.ReadBounded(s, r.stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
-	delivery.WriteAWS(s, delivery.Build(s, delivery.FromKinesis(s, records), opts), sinks)
+	job.Assemble(s, resume)
 	if err := ptest.Run(p); err != nil {
 		t.Fatalf("pipeline: %v", err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
-	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/faultproxy"
@@ -57,11 +57,8 @@ func TestThrottled(t *testing.T) {
 
 	opts := graphOptions()
 	p, s := beam.NewPipelineWithRoot()
-	records := kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
-	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
 	sinks := delivery.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable}
-	delivery.WriteAWS(s, out, sinks)
+	boundedJob(stream, opts, sinks).Assemble(s, checkpoint.Resume{})
 	runErr := ptest.Run(p)
 	for name, p := range proxies {
 		st := p.Stats()
@@ -113,9 +110,7 @@ func TestEmulatorRestart(t *testing.T) {
 	sinks := delivery.Sinks{Bucket: bucket, Prefix: "lake", KPITable: table, StatusTable: statusTable}
 	run := func() error {
 		p, s := beam.NewPipelineWithRoot()
-		records := kinesisio.ReadBounded(s, stream, kinesisio.StopAtTip(), kinesisio.WithGroups(1),
-			kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
-		delivery.WriteAWS(s, delivery.Build(s, delivery.FromKinesis(s, records), opts), sinks)
+		boundedJob(stream, opts, sinks).Assemble(s, checkpoint.Resume{})
 		return ptest.Run(p)
 	}
 	check := func(t *testing.T) {

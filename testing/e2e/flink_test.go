@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
-	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/runners/jobcontrol"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
@@ -69,9 +68,6 @@ func TestFlinkStreaming(t *testing.T) {
 	want := compare.Expect(sent, opts, len(bad))
 
 	p, s := beam.NewPipelineWithRoot()
-	records := kinesisio.Read(s, run.stream, kinesisio.WithGroups(1),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, flinkOutOfOrder)))
-	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
 	sinks := delivery.Sinks{Bucket: run.sinks.Bucket, Prefix: run.sinks.Prefix,
 		KPITable: run.sinks.KPITable, StatusTable: run.sinks.StatusTable}
 	// The checkpoint stage runs here too: it must work on Flink (event-time
@@ -80,7 +76,9 @@ func TestFlinkStreaming(t *testing.T) {
 	if err := cpTable.Ensure(ctx); err != nil {
 		t.Fatal(err)
 	}
-	delivery.Checkpoint(s, records, delivery.WriteAWS(s, out, sinks), opts, sinks, id+"-cp", run.stream)
+	src := delivery.DefaultSource(run.stream)
+	src.MaxOutOfOrder = flinkOutOfOrder
+	delivery.Job{Source: src, Graph: opts, Sinks: sinks, CheckpointTable: id + "-cp"}.Assemble(s, checkpoint.Resume{})
 
 	start := time.Now()
 	done := make(chan error, 1)

@@ -11,7 +11,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/spark"
 
-	"github.com/deliverypipe/deliverypipe/io/kinesisio"
+	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 )
@@ -40,11 +40,8 @@ func TestSparkBackfill(t *testing.T) {
 	want := compare.Expect(sent, opts, len(bad))
 
 	p, s := beam.NewPipelineWithRoot()
-	records := kinesisio.ReadBounded(s, run.stream, kinesisio.StopAtTip(),
-		kinesisio.WithWatermarkPolicy(kinesisio.EventTimePolicy(delivery.EventTimeFn, time.Minute)))
-	out := delivery.Build(s, delivery.FromKinesis(s, records), opts)
-	delivery.WriteAWS(s, out, delivery.Sinks{Bucket: run.sinks.Bucket, Prefix: run.sinks.Prefix,
-		KPITable: run.sinks.KPITable, StatusTable: run.sinks.StatusTable})
+	boundedJob(run.stream, opts, delivery.Sinks{Bucket: run.sinks.Bucket, Prefix: run.sinks.Prefix,
+		KPITable: run.sinks.KPITable, StatusTable: run.sinks.StatusTable}).Assemble(s, checkpoint.Resume{})
 	start := time.Now()
 	if _, err := beam.Run(ctx, "spark", p); err != nil {
 		t.Fatalf("backfill on Spark: %v", err)
