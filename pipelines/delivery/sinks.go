@@ -47,10 +47,6 @@ const (
 	DeadLetterTableName      = "dlq"
 )
 
-// KPITableName is the event-type KPI table's name (kept for the first
-// graph's users).
-const KPITableName = EventTypeCountsTableName
-
 // WriteAWS writes every output: Parquet tables and dead letters (JSON Lines)
 // to S3, pane-versioned KPI items and forward-only order statuses to DynamoDB.
 // It returns the sinks' outputs, whose watermark passes a window only once it
