@@ -29,7 +29,7 @@ import (
 	"time"
 
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 )
 
 // options is everything the flags set.

@@ -14,7 +14,7 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 )
 
 // flushEvery bounds how long an event waits in the Kinesis batch, which

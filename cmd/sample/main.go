@@ -21,7 +21,7 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"

@@ -23,7 +23,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/testing/fixtures/bad"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
 

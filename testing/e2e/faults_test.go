@@ -19,7 +19,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/faultproxy"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 )
 
 // throttleShare is the share of Kinesis, S3 and DynamoDB calls the fault

@@ -16,7 +16,7 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
-	"github.com/deliverypipe/deliverypipe/testing/simulator"
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 )
 
 // TestReshardMidRun runs the unbounded pipeline (checkpoint table on) while

@@ -35,7 +35,7 @@ type Dimensions struct {
 }
 
 // LoadDimensions reads the restaurant and driver CSV files (the layout
-// testing/simulator writes; columns found by header name, extra columns
+// internal/simulator writes; columns found by header name, extra columns
 // ignored). Each location is a local path or s3://bucket/key; S3 objects are
 // read with the AWS default configuration (endpoint from
 // AWS_ENDPOINT_URL_S3 or the profile), path-style addressing if pathStyle.
