@@ -24,6 +24,7 @@ func init() {
 // doubling was most of the coder's allocation.
 func encodeBucket(b bucketState) []byte {
 	buf := make([]byte, 0, encodedSize(&b))
+	buf = append(buf, bucketCoderVersion)
 	buf = binary.AppendUvarint(buf, uint64(len(b.Armed)))
 	for _, a := range b.Armed {
 		buf = binary.AppendVarint(binary.AppendVarint(buf, a.Tick), a.Hold)
@@ -53,6 +54,11 @@ func encodeBucket(b bucketState) []byte {
 	return buf
 }
 
+// bucketCoderVersion is the first byte of every stored bucket. The cells
+// outlive a job (Flink savepoints, a restarted job's state), so a later
+// layout gets a new version and decodeBucket keeps reading the old ones.
+const bucketCoderVersion byte = 1
+
 // times are the times of an order written relative to FirstMillis, in the
 // coder's order.
 func (o *orderState) times() [6]int64 {
@@ -79,7 +85,7 @@ func timeFlags(o *orderState, times [6]int64) byte {
 
 // encodedSize is the length of encodeBucket's output.
 func encodedSize(b *bucketState) int {
-	n := uvarintLen(uint64(len(b.Armed))) + uvarintLen(uint64(len(b.Orders)))
+	n := 1 + uvarintLen(uint64(len(b.Armed))) + uvarintLen(uint64(len(b.Orders))) // version byte
 	for _, a := range b.Armed {
 		n += varintLen(a.Tick) + varintLen(a.Hold)
 	}
@@ -110,7 +116,13 @@ func varintLen(x int64) int { return uvarintLen(uint64(x<<1) ^ uint64(x>>63)) }
 // copy of data instead of one allocation each: a decoded cell lives for at
 // most one bundle, so sharing the copy keeps nothing alive for long.
 func decodeBucket(data []byte) (bucketState, error) {
-	d := wire.NewDecoder(data)
+	if len(data) == 0 {
+		return bucketState{}, fmt.Errorf("lifecycle: bucket state: %w: no version byte", wire.ErrCorrupt)
+	}
+	if v := data[0]; v != bucketCoderVersion {
+		return bucketState{}, fmt.Errorf("lifecycle: bucket state of coder version %d; this build reads version %d (state written by a newer deliverypipe?)", v, bucketCoderVersion)
+	}
+	d := wire.NewDecoder(data[1:])
 	var b bucketState
 	b.Armed = make([]armedTimer, d.Count())
 	for i := range b.Armed {

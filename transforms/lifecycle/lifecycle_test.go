@@ -135,8 +135,19 @@ func TestBucketCoderRoundTrip(t *testing.T) {
 			t.Errorf("round trip: got %+v, want %+v", got, b)
 		}
 	}
-	if _, err := decodeBucket([]byte{0x02, 0xff}); err == nil {
+	// Version 1, then two armed timers announced and none there.
+	if _, err := decodeBucket([]byte{0x01, 0x02, 0xff}); err == nil {
 		t.Error("truncated state decoded without error")
+	}
+	if _, err := decodeBucket(nil); err == nil {
+		t.Error("empty state decoded without error")
+	}
+	// The first byte is the coder's version: 1; another is refused, naming it.
+	if enc := encodeBucket(bucketState{}); len(enc) == 0 || enc[0] != 1 {
+		t.Errorf("encoded state %x does not start with version 1", enc)
+	}
+	if _, err := decodeBucket([]byte{0x02, 0x00, 0x00}); err == nil || !strings.Contains(err.Error(), "coder version 2") {
+		t.Errorf("state of version 2: err = %v, want one naming version 2", err)
 	}
 }
 
