@@ -89,6 +89,21 @@ test-flink: stack-deps
 test-flink-ci:
 	$(MAKE) test-flink FLINK_ORDERS=100
 
+# The reproduction of the Flink data-plane deadlock (runners/README.md, "Known problems"):
+# runners/smoke TestFlinkManyTimersOneBundle, one bundle setting 400 timers on a 64 KiB key,
+# batch and streaming, HANG_RUNS times on a job server of its own (.stack/flink-hang); a job
+# not done after 120 s fails with a goroutine dump and a jstack. JOBSERVER_PATCHES=0 starts the
+# job server without our patch, which must make it fail.
+.PHONY: test-flink-hang
+HANG_RUNS ?= 10
+test-flink-hang:
+	@# A server left over from an interrupted run may be of the other JOBSERVER_PATCHES setting.
+	JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-hang bash runners/flink/jobserver.sh stop
+	JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-hang bash runners/flink/jobserver.sh start
+	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-hang $(GO) test -tags flink -run '^TestFlinkManyTimersOneBundle$$' \
+	    -count=$(HANG_RUNS) -failfast -v -timeout 60m ./runners/smoke/ || rc=$$?; \
+	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-hang bash runners/flink/jobserver.sh stop; exit $$rc
+
 test-spark: stack-deps
 	JOBSERVER_STACK_DIR=$(STACK_DIR)/spark-test bash runners/spark/jobserver.sh start
 	rc=0; JOBSERVER_STACK_DIR=$(STACK_DIR)/spark-test $(GO) test -tags spark -run TestSpark $(RUNNER_TEST_FLAGS) ./testing/e2e/ || rc=$$?; \

@@ -9,7 +9,8 @@
 # Ports default to 0 (kernel-chosen, no race); set <RUNNER>_JOB_PORT, <RUNNER>_ARTIFACT_PORT,
 # <RUNNER>_EXPANSION_PORT (-1 disables the expansion service) to fix them.
 # JOBSERVER_JAVA_OPTS adds JVM flags (default -Xmx2g); JOBSERVER_START_TIMEOUT is in seconds;
-# JOBSERVER_STACK_DIR replaces .stack/<runner> (absolute path).
+# JOBSERVER_STACK_DIR replaces .stack/<runner> (absolute path). JOBSERVER_PATCHES=0 leaves out
+# our patches of Beam's classes (runners/jvm/patches).
 set -euo pipefail
 
 usage() {
@@ -58,9 +59,18 @@ start() {
     return
   fi
   require_jdk
-  local cp classes
+  local cp classes sources=("$here/jvm/LoopbackJobServer.java")
   cp=$(classpath)
-  classes=$(launcher "$cp" "$here/jvm/LoopbackJobServer.java")
+  # Our fix of the runner's data-plane deadlock (runners/README.md, "Known problems"), compiled
+  # ahead of Beam's class; JOBSERVER_PATCHES=0 runs Beam's as released, to reproduce the hang.
+  if [[ ${JOBSERVER_PATCHES:-1} != 0 ]]; then
+    local patched
+    patched=$(patched_source "$cp" org.apache.beam:beam-runners-java-fn-execution \
+      org/apache/beam/runners/fnexecution/control/SdkHarnessClient.java \
+      "$here/jvm/patches/SdkHarnessClient-drain-while-waiting.patch")
+    sources+=("$patched")
+  fi
+  classes=$(launcher "$cp" "${sources[@]}")
   mkdir -p "$stack"
   rm -f "$endpointfile"
   : >"$logfile"

@@ -118,8 +118,9 @@ func (f *commitFn) Setup(ctx context.Context) error {
 // lookAhead is how many ticks the stage keeps armed at once. When the
 // watermark jumps (a replay, a catch-up) every armed tick it passes fires in
 // the same round; one tick at a time would commit one period per runner
-// round. It stays well below the ≈ 100 timers per bundle that deadlock Beam
-// 2.62's Flink runner (runners/README.md).
+// round. It stays well below the timers per bundle that deadlock a Beam 2.62
+// Flink runner without our job-server patch (runners/README.md, "Known
+// problems": at least 100, thousands with short keys).
 const lookAhead = 16
 
 // endTag tags the timer at the end of the global window, which only a bounded

@@ -50,20 +50,69 @@ classpath() {
   cat "$cpfile"
 }
 
-# launcher CLASSPATH SOURCE... compiles the launcher (and any companion classes) once per
-# source/classpath change and prints the directory holding the classes (a single-file source
-# launch would recompile on every start).
+# launcher CLASSPATH SOURCE... compiles the launcher (and any companion or patched classes) once
+# per source/classpath change and prints the directory holding the classes (a single-file source
+# launch would recompile on every start). Each set of inputs gets its own directory, built aside
+# and then moved in place: a running service still loads classes from the one it started with,
+# even when a later start compiles other inputs (JOBSERVER_PATCHES=0).
 launcher() {
-  local cp=$1 classes=$cache/launcher key
+  local cp=$1 key
   shift
   key=$( (sha256sum "$@" && echo "$cp") | sha256sum | cut -d' ' -f1)
-  if [[ ! -f $classes/key || $(<"$classes/key") != "$key" ]]; then
-    rm -rf "$classes"
-    mkdir -p "$classes"
-    javac -nowarn -cp "$cp" -d "$classes" "$@" >&2 || die "javac failed on $*"
-    echo "$key" >"$classes/key"
+  local classes=$cache/launcher/$key
+  if [[ ! -f $classes/key ]]; then
+    local tmp
+    mkdir -p "$cache/launcher"
+    tmp=$(mktemp -d "$cache/launcher/.build.XXXXXX")
+    chmod 755 "$tmp"
+    javac -nowarn -cp "$cp" -d "$tmp" "$@" >&2 || { rm -rf "$tmp"; die "javac failed on $*"; }
+    echo "$key" >"$tmp/key"
+    # Another start may have built the same key meanwhile; either copy is good.
+    mv -T "$tmp" "$classes" 2>/dev/null || rm -rf "$tmp"
   fi
   echo "$classes"
+}
+
+# patched_source CLASSPATH GROUP:ARTIFACT FILE PATCH prints the path of FILE, a source file of
+# the artifact on CLASSPATH, with our PATCH applied. Only the patch is committed: the file comes
+# from the artifact's sources jar, which Maven fetches next to the classpath's jar. The version is
+# the classpath's, so a pom upgrade makes a stale patch fail here instead of running unpatched.
+# The result is cached per sources jar and patch.
+patched_source() {
+  local cp=$1 coords=$2 file=$3 patch=$4
+  local group=${coords%%:*} artifact=${coords#*:} jar
+  jar=$(tr ':' '\n' <<<"$cp" | grep -m1 -E "/${group//.//}/$artifact/[^/]+/$artifact-[^/]+\.jar$") ||
+    die "$coords is not on the $label classpath: nothing for $patch to patch"
+  local version sources=${jar%.jar}-sources.jar
+  version=$(basename "$(dirname "$jar")")
+  if [[ ! -f $sources ]]; then
+    echo "$tool: fetching the sources of $coords:$version with Maven" >&2
+    if ! mvn -q -B dependency:get -Dartifact="$coords:$version:jar:sources" -Dtransitive=false \
+      >"$cache/mvn-sources.log" 2>&1; then
+      tail -n 30 "$cache/mvn-sources.log" >&2
+      die "Maven could not fetch $coords:$version:jar:sources (full log: $cache/mvn-sources.log)"
+    fi
+    [[ -f $sources ]] || die "Maven fetched $coords:$version:jar:sources, but not to $sources"
+  fi
+  command -v patch >/dev/null || die "patch not found (Debian: apt-get install patch)"
+  command -v jar >/dev/null || die "jar not found: install a JDK 17 (Debian: apt-get install openjdk-17-jdk-headless)"
+  local key dir
+  key=$(cat "$sources" "$patch" | sha256sum | cut -d' ' -f1)
+  dir=$cache/patched/$key
+  if [[ ! -f $dir/ok ]]; then
+    rm -rf "$dir"
+    mkdir -p "$dir/src"
+    (cd "$dir/src" && jar xf "$sources" "$file") && [[ -f $dir/src/$file ]] ||
+      die "$file is not in $sources"
+    # --fuzz=0: a hunk that does not match exactly is a changed upstream file; refuse it.
+    if ! patch --batch --forward --fuzz=0 --reject-file=- -p1 -d "$dir/src" -i "$patch" \
+      >"$dir/patch.log" 2>&1; then
+      cat "$dir/patch.log" >&2
+      die "$patch does not apply to $file of $coords:$version: port it to this version, or drop it if upstream fixed the bug"
+    fi
+    touch "$dir/ok"
+  fi
+  echo "$dir/src/$file"
 }
 
 # await_endpoint PID MARKER TIMEOUT waits until the launcher logs "MARKER host:port", checks

@@ -6,17 +6,19 @@
 package smoke
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
-	"github.com/apache/beam/sdks/v2/go/pkg/beam/options/jobopts"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
@@ -69,6 +71,14 @@ func wantWordCounts(in []string) []any {
 // this test process, so no SDK container is needed) and waits for the job to finish.
 func runOn(t *testing.T, runner string, p *beam.Pipeline) {
 	t.Helper()
+	runWithin(t, runner, p, 5*time.Minute)
+}
+
+// runWithin is runOn with a deadline. A job still running then is reported as hung, with what
+// a diagnosis needs: this process's goroutines (the Go SDK harness) and a jstack of the job
+// server, both written next to the job server's log.
+func runWithin(t *testing.T, runner string, p *beam.Pipeline, deadline time.Duration) {
+	t.Helper()
 	endpoint := jobEndpoint(t, runner)
 	for name, value := range map[string]string{
 		"endpoint":         endpoint,
@@ -82,22 +92,72 @@ func runOn(t *testing.T, runner string, p *beam.Pipeline) {
 			t.Fatalf("setting --%s: %v", name, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	start := time.Now()
-	if _, err := beam.Run(ctx, runner, p); err != nil {
-		t.Fatalf("pipeline failed on %s at %s: %v", runner, *jobopts.Endpoint, err)
+	done := make(chan error, 1)
+	go func() {
+		_, err := beam.Run(ctx, runner, p)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("pipeline failed on %s at %s: %v", runner, endpoint, err)
+		}
+	case <-time.After(deadline):
+		// Dump before cancelling, so the stacks show the hang rather than its teardown.
+		evidence := dumpHang(t, runner)
+		t.Fatalf("%s: job on %s (%s) not done after %v: hung (the Fn API data-plane deadlock "+
+			"looks like this: runners/README.md, Known problems). %s", t.Name(), runner, endpoint, deadline, evidence)
 	}
 	t.Logf("%s on %s (%s) took %v", t.Name(), runner, endpoint, time.Since(start).Round(time.Millisecond))
 }
 
-// jobEndpoint returns <RUNNER>_ENDPOINT, or the endpoint jobserver.sh recorded under .stack/.
+// dumpHang writes this process's goroutines and a jstack of the job server into the job
+// server's state directory and says where they are (or why one is missing).
+func dumpHang(t *testing.T, runner string) string {
+	t.Helper()
+	dir := stackDir(runner)
+	base := filepath.Join(dir, fmt.Sprintf("hang-%s-%s", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UTC().Format("20060102T150405")))
+	var notes []string
+	var goroutines bytes.Buffer
+	if err := pprof.Lookup("goroutine").WriteTo(&goroutines, 2); err == nil {
+		if err := os.WriteFile(base+".goroutines.txt", goroutines.Bytes(), 0o644); err == nil {
+			notes = append(notes, "Go goroutines: "+base+".goroutines.txt")
+		} else {
+			notes = append(notes, fmt.Sprintf("Go goroutines not written: %v", err))
+		}
+	}
+	pid, err := os.ReadFile(filepath.Join(dir, "jobserver.pid"))
+	if err != nil {
+		return strings.Join(append(notes, fmt.Sprintf("no job server pid for a jstack (%v)", err)), "; ")
+	}
+	out, err := exec.Command("jstack", strings.TrimSpace(string(pid))).CombinedOutput()
+	if err != nil {
+		notes = append(notes, fmt.Sprintf("jstack %s failed (%v); run it by hand while the job hangs", strings.TrimSpace(string(pid)), err))
+	} else if err := os.WriteFile(base+".jstack.txt", out, 0o644); err == nil {
+		notes = append(notes, "job server threads: "+base+".jstack.txt (look for CancellableQueue.put and ActiveBundle.close)")
+	}
+	return strings.Join(notes, "; ")
+}
+
+// stackDir is the job server's state directory: JOBSERVER_STACK_DIR, as jobserver.sh reads it,
+// or .stack/<runner>.
+func stackDir(runner string) string {
+	if d := os.Getenv("JOBSERVER_STACK_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join("..", "..", ".stack", runner)
+}
+
+// jobEndpoint returns <RUNNER>_ENDPOINT, or the endpoint jobserver.sh recorded in stackDir.
 func jobEndpoint(t *testing.T, runner string) string {
 	t.Helper()
 	if e := os.Getenv(strings.ToUpper(runner) + "_ENDPOINT"); e != "" {
 		return e
 	}
-	file := filepath.Join("..", "..", ".stack", runner, "endpoint")
+	file := filepath.Join(stackDir(runner), "endpoint")
 	b, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatalf("no %s job server: set %s_ENDPOINT or run runners/%s/jobserver.sh start (%v)",

@@ -52,11 +52,12 @@ const (
 	forgetTick = int64(15 * 60_000)
 )
 
-// maxArmed bounds the timers armed per key at once. On Flink (Beam 2.62) the
-// Go harness sends every timer as its own data message and a bundle that
-// sends more than about 100 of them deadlocks (runners/README.md, "Known
-// problems"): with DefaultBuckets keys a bundle sets at most
-// DefaultBuckets × maxArmed timers.
+// maxArmed bounds the timers armed per key at once. The Go harness sends every
+// timer as its own data message, and on a Beam 2.62 Flink runner without our
+// job-server patch (EMR, for now) a bundle that sends more than the runner's
+// inbound queue and gRPC window hold deadlocks (runners/README.md, "Known
+// problems"; thousands of short-key timers): with DefaultBuckets keys a bundle
+// sets at most DefaultBuckets × maxArmed timers.
 const maxArmed = 4
 
 var (
