@@ -118,6 +118,7 @@ demo: stack-deps
 # tests on Flink/Spark: make test-flink / test-spark.
 GOTEST_FLAGS ?= -timeout 20m
 test: stack-deps py-deps
+	$(GO) mod tidy -diff
 	$(GO) vet ./...
 	$(GO) test $(GOTEST_FLAGS) $$($(GO) list ./... | grep -v '/testing/e2e$$')
 	$(MAKE) test-e2e
