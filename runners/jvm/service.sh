@@ -81,8 +81,11 @@ launcher() {
 patched_source() {
   local cp=$1 coords=$2 file=$3 patch=$4
   local group=${coords%%:*} artifact=${coords#*:} jar
-  jar=$(tr ':' '\n' <<<"$cp" | grep -m1 -E "/${group//.//}/$artifact/[^/]+/$artifact-[^/]+\.jar$") ||
-    die "$coords is not on the $label classpath: nothing for $patch to patch"
+  # grep reads the whole list (no -m1): stopping early would kill tr with SIGPIPE, which
+  # pipefail turns into a failure whenever the jar comes early in the classpath.
+  jar=$(tr ':' '\n' <<<"$cp" | grep -E "/${group//.//}/$artifact/[^/]+/$artifact-[^/]+\.jar$" || true)
+  jar=${jar%%$'\n'*}
+  [[ -n $jar ]] || die "$coords is not on the $label classpath: nothing for $patch to patch"
   local version sources=${jar%.jar}-sources.jar
   version=$(basename "$(dirname "$jar")")
   if [[ ! -f $sources ]]; then
