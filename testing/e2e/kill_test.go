@@ -129,8 +129,8 @@ func startRun(t *testing.T, bin string, env []string, args []string, logPath str
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	r.pipe = exec.Command(bin, append(args, "--runner=universal", fmt.Sprintf("--endpoint=127.0.0.1:%d", port),
-		"--environment_type=LOOPBACK", "--experiments=prism_disable_sdf_split")...)
+	// The prism-server preset: prism's experiments and workarounds (runners/presets), as a user gets them.
+	r.pipe = exec.Command(bin, append(args, "--preset=prism-server", fmt.Sprintf("--endpoint=127.0.0.1:%d", port))...)
 	r.pipe.Env = append(os.Environ(), env...)
 	r.pipe.Stdout, r.pipe.Stderr = logf, logf
 	r.pipe.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: r.prism.Process.Pid}
