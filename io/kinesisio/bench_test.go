@@ -64,7 +64,7 @@ func BenchmarkReadVsRawLoop(b *testing.B) {
 		}
 		reader += time.Since(start)
 		m := res.Metrics()
-		if got := committed(&m, "records/"); got != n {
+		if got := committed(&m, "records"); got != n {
 			b.Fatalf("reader read %d records, want %d", got, n)
 		}
 	}

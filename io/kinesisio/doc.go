@@ -47,13 +47,14 @@
 // *jobopts.Endpoint once the run has started). The job ends CANCELLED,
 // beamx.Run returns nil and the result carries the metrics of every finished
 // bundle; jobcontrol.Metrics shows them while the job runs, so a caller can
-// cancel once the committed "records/..." counters reach what it expects.
+// cancel once the committed "records" counter reaches what it expects.
 //
 // # Metrics
 //
-// Per shard, in namespace "kinesisio": records/<shard>, bytes/<shard>,
-// read_calls/<shard>, throttles/<shard> (every throttled attempt, including
-// those the SDK retried), expired_iterators/<shard> and the gauge
-// lag_ms/<shard> (arrival time behind now); throttles/ListShards for shard
+// In namespace "kinesisio", with names that do not depend on the shards (so
+// their number does not grow with every reshard): records, bytes,
+// read_calls, throttles (every throttled attempt, including those the SDK
+// retried), expired_iterators, the distribution lag_ms (arrival time of each
+// read's last record behind now), and throttles_list_shards for shard
 // discovery.
 package kinesisio

@@ -4,38 +4,26 @@ import "github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 const metricsNamespace = "kinesisio"
 
-// shardMetrics are the per-shard Beam metrics of a read.
-type shardMetrics struct {
-	records, bytes, calls, throttles, expired beam.Counter
-	lagMillis                                 beam.Gauge
-}
-
+// readMetrics are the Beam metrics of a read. Their names are fixed, so
+// their number does not grow with every reshard (a metric per shard id
+// would); the runner keeps them per step.
 type readMetrics struct {
-	shards map[string]*shardMetrics
+	records, bytes, calls, throttles, expired beam.Counter
 	// listThrottles counts throttled ListShards calls, which name no shard.
 	listThrottles beam.Counter
+	// lagMillis is the arrival time of the last record of each read behind
+	// the wall clock.
+	lagMillis beam.Distribution
 }
 
 func newReadMetrics() *readMetrics {
 	return &readMetrics{
-		shards:        map[string]*shardMetrics{},
-		listThrottles: beam.NewCounter(metricsNamespace, "throttles/ListShards"),
+		records:       beam.NewCounter(metricsNamespace, "records"),
+		bytes:         beam.NewCounter(metricsNamespace, "bytes"),
+		calls:         beam.NewCounter(metricsNamespace, "read_calls"),
+		throttles:     beam.NewCounter(metricsNamespace, "throttles"),
+		expired:       beam.NewCounter(metricsNamespace, "expired_iterators"),
+		listThrottles: beam.NewCounter(metricsNamespace, "throttles_list_shards"),
+		lagMillis:     beam.NewDistribution(metricsNamespace, "lag_ms"),
 	}
-}
-
-// shard returns the metrics of one shard, named "<metric>/<shard id>".
-func (m *readMetrics) shard(id string) *shardMetrics {
-	if s, ok := m.shards[id]; ok {
-		return s
-	}
-	s := &shardMetrics{
-		records:   beam.NewCounter(metricsNamespace, "records/"+id),
-		bytes:     beam.NewCounter(metricsNamespace, "bytes/"+id),
-		calls:     beam.NewCounter(metricsNamespace, "read_calls/"+id),
-		throttles: beam.NewCounter(metricsNamespace, "throttles/"+id),
-		expired:   beam.NewCounter(metricsNamespace, "expired_iterators/"+id),
-		lagMillis: beam.NewGauge(metricsNamespace, "lag_ms/"+id),
-	}
-	m.shards[id] = s
-	return s
 }

@@ -129,7 +129,7 @@ func TestPrismUnderLoad(t *testing.T) {
 				sk.mu.Lock()
 				defer sk.mu.Unlock()
 				if polls++; polls%50 == 0 { // a stuck run says where it is
-					t.Logf("after %d polls: %d counted, reader committed %d records", polls, sk.total, committed(m, "records/"))
+					t.Logf("after %d polls: %d counted, reader committed %d records", polls, sk.total, committed(m, "records"))
 				}
 				return sk.total >= 2*perBatch
 			})
@@ -147,7 +147,7 @@ func TestPrismUnderLoad(t *testing.T) {
 			if len(wrong) > 0 || sk.total != 2*perBatch {
 				t.Fatalf("total %d, want %d; %d keys wrong: %s", sk.total, 2*perBatch, len(wrong), strings.Join(wrong[:min(len(wrong), 10)], "; "))
 			}
-			t.Logf("exact: %d records, %d keys; reader records metric %d", sk.total, len(next), committed(&m, "records/"))
+			t.Logf("exact: %d records, %d keys; reader records metric %d", sk.total, len(next), committed(&m, "records"))
 		})
 	}
 }

@@ -269,7 +269,7 @@ func TestReadUnboundedReshardWhileReading(t *testing.T) {
 				kinesisio.WithPollInterval(200*time.Millisecond), kinesisio.WithDiscoveryInterval(time.Second)))
 			runUntil(t, p, name, 3*time.Minute, func(m *metrics.Results) bool {
 				n := total.Load()
-				return n > 0 && committed(m, "records/") >= n && int64(len(sk.records())) >= n
+				return n > 0 && committed(m, "records") >= n && int64(len(sk.records())) >= n
 			})
 			if err := <-writerErr; err != nil {
 				t.Fatal(err)
@@ -438,7 +438,7 @@ func readWhileWriting(t *testing.T, name, stream string, c *kinesis.Client, opts
 	beam.ParDo0(s, &collectFn{Name: name}, kinesisio.Read(s, stream, opts...))
 	res := runUntil(t, p, name, 3*time.Minute, func(m *metrics.Results) bool {
 		n := total.Load()
-		return n > 0 && committed(m, "records/") >= n && int64(len(sk.records())) >= n && done(m)
+		return n > 0 && committed(m, "records") >= n && int64(len(sk.records())) >= n && done(m)
 	})
 	if err := <-writerErr; err != nil {
 		t.Fatal(err)
@@ -479,11 +479,11 @@ func TestReadUnboundedThrottled(t *testing.T) {
 	m := readWhileWriting(t, "throttled-"+stream, stream, c, []kinesisio.ReadOption{
 		kinesisio.WithEndpoint(proxy.URL()), kinesisio.WithRecordsPerCall(100),
 		kinesisio.WithPollInterval(100 * time.Millisecond), kinesisio.WithMaxReadTime(time.Second),
-	}, func(m *metrics.Results) bool { return committed(m, "throttles/") > 0 })
+	}, func(m *metrics.Results) bool { return committed(m, "throttles") > 0 })
 	if proxy.Stats().Injected == 0 {
 		t.Fatal("the proxy throttled nothing")
 	}
-	if got := committed(&m, "throttles/"); got == 0 {
+	if got := committed(&m, "throttles"); got == 0 {
 		t.Fatalf("throttles metric = 0 with %d throttled calls", proxy.Stats().Injected)
 	}
 }

@@ -250,7 +250,7 @@ func (g *groupReader) fetch(ctx context.Context, s ShardState, cached iterState,
 // this one started, and no faster than maxBytesPerSec).
 func (g *groupReader) settle(ctx context.Context, f fetch) {
 	id := f.shard.ShardID
-	m := g.metrics.shard(id)
+	m := g.metrics
 	m.throttles.Inc(ctx, f.throttled)
 	if f.expired {
 		m.expired.Inc(ctx, 1)
@@ -277,7 +277,7 @@ func (g *groupReader) claimBatch(ctx context.Context, rt *sdf.LockRTracker, f fe
 	var res shardResult
 	s, out := f.shard, f.out
 	now := time.Now()
-	m := g.metrics.shard(s.ShardID)
+	m := g.metrics
 	m.calls.Inc(ctx, 1)
 	bytes := 0
 	last := s.Last
@@ -310,7 +310,7 @@ func (g *groupReader) claimBatch(ctx context.Context, rt *sdf.LockRTracker, f fe
 			last = pos
 			res.records++
 		}
-		m.lagMillis.Set(ctx, now.Sub(arrival).Milliseconds())
+		m.lagMillis.Update(ctx, now.Sub(arrival).Milliseconds())
 	}
 	m.records.Inc(ctx, int64(res.records))
 	m.bytes.Inc(ctx, int64(bytes))
