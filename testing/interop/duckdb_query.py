@@ -7,23 +7,13 @@ object (column name -> value), so a Go test can compare what DuckDB computes
 with what it expects. Timestamps are printed as integer milliseconds since
 the epoch (naive ones taken as UTC), as read_parquet.py prints them.
 """
-import datetime
 import json
 import sys
 
 import duckdb
 
-
-def plain(value):
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=datetime.timezone.utc)
-        return int(value.timestamp() * 1000)
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    return value
+# The same conversion to JSON values as the pyarrow reader beside this script.
+from read_parquet import plain
 
 
 def main():
