@@ -34,8 +34,8 @@ func Write(s beam.Scope, bucket, table string, col beam.PCollection, opts ...Opt
 }
 
 // parquetShardFn keys each row by its partition hour and shard, and turns it
-// into its canonical encoding (encodeRow): rows cross the GroupByKey as
-// bytes, which the sort needs anyway, instead of through the row type's
+// into its canonical encoding (encodeRow), a pack of one row (batch.go): rows
+// cross the GroupByKey as bytes, which the sort needs anyway, instead of through the row type's
 // schema coder, which a Java runner decodes and re-encodes field by field
 // (on Flink, row coders were a fifth of the job server's CPU samples).
 type parquetShardFn struct {
@@ -49,15 +49,7 @@ func (f *parquetShardFn) Setup() { f.schema = schemaOf(f.Type.T) }
 
 func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, []byte) {
 	enc := encodeRow(f.schema.Deconstruct(nil, row))
-	key := enc
-	if k, ok := row.(ShardKeyer); ok {
-		key = []byte(k.ShardKey())
-	}
-	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, f.Cfg.Shards), Pane: -1}
-	if p, ok := row.(PaneIndexer); ok {
-		gk.Pane = p.PaneIndex()
-	}
-	return gk.String(), enc
+	return rowGroupKey(row, enc, w, ts, f.Cfg.Shards).String(), appendPacked(nil, enc)
 }
 
 // parquetWriteFn writes one group (window × pane × partition × shard).
@@ -91,9 +83,11 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 		return err
 	}
 	var encoded [][]byte
-	var enc []byte
-	for iter(&enc) {
-		encoded = append(encoded, enc)
+	var pack []byte
+	for iter(&pack) {
+		if encoded, err = unpack(encoded, pack); err != nil {
+			return fmt.Errorf("s3parquet: %s window %s: %w", f.Cfg.Table, windowName(w), err)
+		}
 	}
 	sort.Slice(encoded, func(i, j int) bool { return bytes.Compare(encoded[i], encoded[j]) < 0 })
 	// The encoding's length approximates the row's uncompressed size.

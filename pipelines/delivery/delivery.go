@@ -81,8 +81,12 @@ type Outputs struct {
 	OrderFacts      beam.PCollection // PCollection<lifecycle.OrderFact>
 	Statuses        beam.PCollection // PCollection<lifecycle.Status>
 	EventTypeCounts beam.PCollection // PCollection<kpi.EventTypeCount>
-	RestaurantKPIs  beam.PCollection // PCollection<kpi.RestaurantKPI>
-	ZoneKPIs        beam.PCollection // PCollection<kpi.ZoneKPI>
+	RestaurantKPIs  beam.PCollection // PCollection<kpi.RestaurantKPI>, the rows of RestaurantKPIBatches
+	ZoneKPIs        beam.PCollection // PCollection<kpi.ZoneKPI>, the rows of ZoneKPIBatches
+	// The KPI rows as the aggregations fire them, one element per firing of
+	// a bucket of entities: what the Parquet sinks take (kpi/batch.go).
+	RestaurantKPIBatches beam.PCollection // PCollection<kpi.RestaurantKPIBatch>
+	ZoneKPIBatches       beam.PCollection // PCollection<kpi.ZoneKPIBatch>
 }
 
 // Build wires the transforms over raw, a PCollection<parse.Raw>:
@@ -117,13 +121,18 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 		aopts = append(aopts, kpi.WithBuckets(onTimeOnlyKPIBuckets))
 	}
 	deliveries := lifecycle.Deliveries(s, facts)
+	restaurants := kpi.RestaurantKPIBatches(s, events, deliveries, w, aopts...)
+	zones := kpi.ZoneKPIBatches(s, enriched, deliveries, w, aopts...)
 	return Outputs{
 		Enriched:        enriched,
 		DeadLetters:     dead,
 		OrderFacts:      facts,
 		Statuses:        lifecycle.Statuses(s, events),
 		EventTypeCounts: kpi.EventTypeCounts(s, events, w),
-		RestaurantKPIs:  kpi.RestaurantKPIs(s, events, deliveries, w, aopts...),
-		ZoneKPIs:        kpi.ZoneKPIs(s, enriched, deliveries, w, aopts...),
+		RestaurantKPIs:  kpi.UnbatchRestaurantKPIs(s, restaurants),
+		ZoneKPIs:        kpi.UnbatchZoneKPIs(s, zones),
+
+		RestaurantKPIBatches: restaurants,
+		ZoneKPIBatches:       zones,
 	}
 }

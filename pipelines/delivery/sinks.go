@@ -93,17 +93,16 @@ func writeObjects(s beam.Scope, out Outputs, k Sinks, opts []s3parquet.Option) (
 	}
 	// Archives are cut into hourly event-time windows: one object set per hour
 	// (and pane and shard), named deterministically, instead of one growing
-	// global-window file.
-	archive := func(col beam.PCollection) beam.PCollection {
-		return final(beam.WindowInto(s, window.NewFixedWindows(k.archiveWindow()), col))
-	}
+	// global-window file. Their rows are packed per bundle before they are
+	// windowed (s3parquet.WriteFixedWindows).
+	then := func(s beam.Scope, col beam.PCollection) beam.PCollection { return final(col) }
 	eventTypes, restaurants, zones = final(out.EventTypeCounts), final(out.RestaurantKPIs), final(out.ZoneKPIs)
 	written = []beam.PCollection{
-		s3parquet.Write(s, k.Bucket, EventsTableName, archive(enrich.ArchiveRows(s, out.Enriched)), opts...),
+		s3parquet.WriteFixedWindows(s, k.Bucket, EventsTableName, enrich.ArchiveRows(s, out.Enriched), k.archiveWindow(), then, opts...),
 		s3parquet.Write(s, k.Bucket, EventTypeCountsTableName, eventTypes, opts...),
-		s3parquet.Write(s, k.Bucket, RestaurantKPIsTableName, restaurants, opts...),
-		s3parquet.Write(s, k.Bucket, ZoneKPIsTableName, zones, opts...),
-		s3parquet.Write(s, k.Bucket, OrderFactsTableName, archive(out.OrderFacts), opts...),
+		s3parquet.WriteBatches(s, k.Bucket, RestaurantKPIsTableName, final(out.RestaurantKPIBatches), kpi.RestaurantKPI{}, opts...),
+		s3parquet.WriteBatches(s, k.Bucket, ZoneKPIsTableName, final(out.ZoneKPIBatches), kpi.ZoneKPI{}, opts...),
+		s3parquet.WriteFixedWindows(s, k.Bucket, OrderFactsTableName, out.OrderFacts, k.archiveWindow(), then, opts...),
 		// Dead letters in one-minute windows: in the global window they would
 		// only be written when a bounded run ends, never in a streaming job.
 		s3parquet.WriteJSONLines(s, k.Bucket, DeadLetterTableName,

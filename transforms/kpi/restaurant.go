@@ -13,8 +13,7 @@ func init() {
 	register.Function2x0(restaurantOfEvent)
 	register.Function2x0(restaurantOfDelivery)
 	register.Emitter2[string, observation]()
-	register.Function5x0(foldRestaurantKPIs)
-	register.Emitter1[RestaurantKPI]()
+	register.Function4x1(foldRestaurantKPIs)
 	beam.RegisterType(reflect.TypeFor[RestaurantKPI]())
 	beam.RegisterType(reflect.TypeFor[Delivery]())
 }
@@ -48,6 +47,13 @@ type RestaurantKPI struct {
 // a GroupByKey per bucket of restaurants (WithBuckets) and a fold that stamps
 // each row with its window and pane.
 func RestaurantKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
+	return UnbatchRestaurantKPIs(s, RestaurantKPIBatches(s, events, deliveries, w, opts...))
+}
+
+// RestaurantKPIBatches is RestaurantKPIs with the rows of each firing of a bucket of
+// restaurants as one element, a PCollection<RestaurantKPIBatch>: what the Parquet sink
+// takes, so that rows cross the runner in batches (batch.go).
+func RestaurantKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.RestaurantKPIs")
 	obs := beam.Flatten(s,
 		beam.ParDo(s, restaurantOfEvent, events),
@@ -55,11 +61,11 @@ func RestaurantKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows
 	)
 	c := aggregateOptions(opts)
 	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: false}, obs)
-	kpis := beam.ParDo(s, foldRestaurantKPIs, beam.GroupByKey(s, w.apply(s, partial)))
+	batches := beam.ParDo(s, foldRestaurantKPIs, beam.GroupByKey(s, w.apply(s, partial)))
 	if w.config().normalizePanes {
-		kpis = normalizeRestaurantKPIs(s, kpis)
+		batches = batchRestaurantKPIs(s, normalizeRestaurantKPIs(s, UnbatchRestaurantKPIs(s, batches)))
 	}
-	return kpis
+	return batches
 }
 
 func restaurantOfEvent(e event.Event, emit func(string, observation)) {
@@ -74,12 +80,14 @@ func restaurantOfDelivery(d Delivery, emit func(string, observation)) {
 	}
 }
 
-func foldRestaurantKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool, emit func(RestaurantKPI)) {
+func foldRestaurantKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool) RestaurantKPIBatch {
 	f := panes(w, p)
 	ids, sums := foldGroups(orderKPIFn{TrackDrivers: false}, groups)
+	b := RestaurantKPIBatch{Rows: make([]RestaurantKPI, len(ids))}
 	for i, id := range ids {
-		emit(restaurantKPI(f, id, sums[i]))
+		b.Rows[i] = restaurantKPI(f, id, sums[i])
 	}
+	return b
 }
 
 func restaurantKPI(f paneFields, id string, m summary) RestaurantKPI {

@@ -12,8 +12,7 @@ import (
 func init() {
 	register.Function2x0(zoneOfEvent)
 	register.Function2x0(zoneOfDelivery)
-	register.Function5x0(foldZoneKPIs)
-	register.Emitter1[ZoneKPI]()
+	register.Function4x1(foldZoneKPIs)
 	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
 }
 
@@ -45,6 +44,13 @@ type ZoneKPI struct {
 // result is a PCollection<ZoneKPI>, pre-aggregated, windowed, grouped and
 // folded like RestaurantKPIs.
 func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
+	return UnbatchZoneKPIs(s, ZoneKPIBatches(s, events, deliveries, w, opts...))
+}
+
+// ZoneKPIBatches is ZoneKPIs with the rows of each firing of a bucket of
+// zones as one element, a PCollection<ZoneKPIBatch>: what the Parquet sink
+// takes, so that rows cross the runner in batches (batch.go).
+func ZoneKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.ZoneKPIs")
 	obs := beam.Flatten(s,
 		beam.ParDo(s, zoneOfEvent, events),
@@ -52,11 +58,11 @@ func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts
 	)
 	c := aggregateOptions(opts)
 	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: true}, obs)
-	kpis := beam.ParDo(s, foldZoneKPIs, beam.GroupByKey(s, w.apply(s, partial)))
+	batches := beam.ParDo(s, foldZoneKPIs, beam.GroupByKey(s, w.apply(s, partial)))
 	if w.config().normalizePanes {
-		kpis = normalizeZoneKPIs(s, kpis)
+		batches = batchZoneKPIs(s, normalizeZoneKPIs(s, UnbatchZoneKPIs(s, batches)))
 	}
-	return kpis
+	return batches
 }
 
 func zoneOfEvent(e enrich.Enriched, emit func(string, observation)) {
@@ -75,12 +81,14 @@ func zoneOfDelivery(d Delivery, emit func(string, observation)) {
 	}
 }
 
-func foldZoneKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool, emit func(ZoneKPI)) {
+func foldZoneKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool) ZoneKPIBatch {
 	f := panes(w, p)
 	ids, sums := foldGroups(orderKPIFn{TrackDrivers: true}, groups)
+	b := ZoneKPIBatch{Rows: make([]ZoneKPI, len(ids))}
 	for i, id := range ids {
-		emit(zoneKPI(f, id, sums[i]))
+		b.Rows[i] = zoneKPI(f, id, sums[i])
 	}
+	return b
 }
 
 func zoneKPI(f paneFields, zone string, m summary) ZoneKPI {

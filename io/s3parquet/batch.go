@@ -1,0 +1,186 @@
+package s3parquet
+
+import (
+	"encoding/binary"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+	"github.com/parquet-go/parquet-go"
+)
+
+func init() {
+	register.DoFn4x0[beam.Window, beam.EventTime, beam.X, func(string, []byte)](&batchShardFn{})
+	register.DoFn3x0[beam.EventTime, beam.X, func(beam.EventTime, string, []byte)](&bundlePackFn{})
+	register.Emitter2[string, []byte]()
+	register.Emitter3[beam.EventTime, string, []byte]()
+}
+
+// Rows cross the sink's GroupByKey in packs: the length-prefixed canonical
+// encodings (encodeRow) of one or more rows of one group. On a portable
+// runner every element that crosses costs encoding on both sides and, in
+// Flink's streaming translation, a trigger and state update per element and
+// window; a pack pays that once for many rows. Write sends packs of one row;
+// WriteBatches and WriteFixedWindows send a pack per group and batch or
+// bundle.
+
+// appendPacked appends one encoded row to a pack.
+func appendPacked(pack, enc []byte) []byte {
+	return append(binary.AppendUvarint(pack, uint64(len(enc))), enc...)
+}
+
+// unpack appends the encoded rows of pack to rows; they share pack's bytes.
+func unpack(rows [][]byte, pack []byte) ([][]byte, error) {
+	for len(pack) > 0 {
+		n, k := binary.Uvarint(pack)
+		if k <= 0 || uint64(len(pack)-k) < n {
+			return rows, fmt.Errorf("s3parquet: pack: row %d overruns the pack", len(rows))
+		}
+		rows = append(rows, pack[k:k+int(n)])
+		pack = pack[k+int(n):]
+	}
+	return rows, nil
+}
+
+// Batch is implemented by types that carry many rows of one table as one
+// element (for example the rows of one aggregation's firing), for
+// WriteBatches. Every row is a value of the same struct type.
+type Batch interface {
+	ParquetRows() []any
+}
+
+// WriteBatches writes col, a PCollection<B> where B implements Batch and
+// every row is of row's type, exactly as Write writes the rows one by one:
+// same windows, panes, object names and bytes. Each batch crosses the sink's
+// GroupByKey as one element per group key it has rows for, instead of one
+// element per row.
+func WriteBatches(s beam.Scope, bucket, table string, col beam.PCollection, row any, opts ...Option) beam.PCollection {
+	s = s.Scope("s3parquet.WriteBatches")
+	if !col.Type().Type().Implements(reflect.TypeFor[Batch]()) {
+		panic(fmt.Sprintf("s3parquet.WriteBatches: %v does not implement s3parquet.Batch", col.Type().Type()))
+	}
+	c := newConfig(bucket, table, opts)
+	t := beam.EncodedType{T: reflect.TypeOf(row)}
+	keyed := beam.ParDo(s, &batchShardFn{Cfg: c, Type: t}, col)
+	return beam.ParDo(s, &parquetWriteFn{Cfg: c, Type: t}, beam.GroupByKey(s, keyed))
+}
+
+// WriteFixedWindows writes col, a PCollection<T> of rows in the global
+// window, in fixed event-time windows of size: the objects of
+// Write(beam.WindowInto(s, window.NewFixedWindows(size), col)). The rows of a
+// bundle are packed per window and group before they are windowed, so a
+// bundle sends one element per window and group instead of one per row.
+// A pack is timestamped with its latest row, so it is late for the sink's
+// GroupByKey only when all its rows are. then, if not nil, is applied to the
+// windowed packs before the GroupByKey (for example checkpoint.DropFinal).
+func WriteFixedWindows(s beam.Scope, bucket, table string, col beam.PCollection, size time.Duration, then func(beam.Scope, beam.PCollection) beam.PCollection, opts ...Option) beam.PCollection {
+	s = s.Scope("s3parquet.WriteFixedWindows")
+	c := newConfig(bucket, table, opts)
+	t := beam.EncodedType{T: col.Type().Type()}
+	packs := beam.ParDo(s, &bundlePackFn{Cfg: c, Type: t, SizeMillis: size.Milliseconds()}, col)
+	windowed := beam.WindowInto(s, window.NewFixedWindows(size), packs)
+	if then != nil {
+		windowed = then(s, windowed)
+	}
+	return beam.ParDo(s, &parquetWriteFn{Cfg: c, Type: t}, beam.GroupByKey(s, windowed))
+}
+
+// rowGroupKey is the group of a row: its partition hour, shard and pane.
+func rowGroupKey(row any, enc []byte, w beam.Window, ts beam.EventTime, shards int) groupKey {
+	key := enc
+	if k, ok := row.(ShardKeyer); ok {
+		key = []byte(k.ShardKey())
+	}
+	gk := groupKey{PartitionUnix: partitionTime(row, w, ts).Unix(), Shard: shardOf(key, shards), Pane: -1}
+	if p, ok := row.(PaneIndexer); ok {
+		gk.Pane = p.PaneIndex()
+	}
+	return gk
+}
+
+// batchShardFn splits a batch into one pack per group key.
+type batchShardFn struct {
+	Cfg  sinkConfig
+	Type beam.EncodedType
+
+	schema *parquet.Schema
+}
+
+func (f *batchShardFn) Setup() { f.schema = schemaOf(f.Type.T) }
+
+func (f *batchShardFn) ProcessElement(w beam.Window, ts beam.EventTime, b beam.X, emit func(string, []byte)) {
+	packs := map[groupKey][]byte{}
+	for _, row := range b.(Batch).ParquetRows() {
+		enc := encodeRow(f.schema.Deconstruct(nil, row))
+		gk := rowGroupKey(row, enc, w, ts, f.Cfg.Shards)
+		packs[gk] = appendPacked(packs[gk], enc)
+	}
+	for gk, p := range packs {
+		emit(gk.String(), p)
+	}
+}
+
+// maxPackedBytes bounds what a bundlePackFn holds before it flushes early
+// (a flush only splits packs; the groups and their rows stay the same).
+const maxPackedBytes = 16 << 20
+
+// bundlePackFn packs the rows of a bundle per fixed window and group, in the
+// global window; WriteFixedWindows windows the packs afterwards.
+type bundlePackFn struct {
+	Cfg        sinkConfig
+	Type       beam.EncodedType
+	SizeMillis int64
+
+	schema *parquet.Schema
+	packs  map[windowGroup]*bundlePack
+	bytes  int
+}
+
+// windowGroup is a group key within one fixed window (by its start).
+type windowGroup struct {
+	start int64
+	gk    groupKey
+}
+
+type bundlePack struct {
+	latest int64
+	rows   []byte
+}
+
+func (f *bundlePackFn) Setup() { f.schema = schemaOf(f.Type.T) }
+
+// StartBundle takes the emitter only because Beam Go requires every method
+// of a DoFn that emits in FinishBundle to list it.
+func (f *bundlePackFn) StartBundle(_ func(beam.EventTime, string, []byte)) {
+	f.packs, f.bytes = map[windowGroup]*bundlePack{}, 0
+}
+
+func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(beam.EventTime, string, []byte)) {
+	ms := mtime.Time(ts).Milliseconds()
+	start := ms - ((ms%f.SizeMillis)+f.SizeMillis)%f.SizeMillis
+	w := window.IntervalWindow{Start: mtime.FromMilliseconds(start), End: mtime.FromMilliseconds(start + f.SizeMillis)}
+	enc := encodeRow(f.schema.Deconstruct(nil, row))
+	k := windowGroup{start: start, gk: rowGroupKey(row, enc, w, ts, f.Cfg.Shards)}
+	p := f.packs[k]
+	if p == nil {
+		p = &bundlePack{latest: ms}
+		f.packs[k] = p
+	}
+	p.latest = max(p.latest, ms)
+	p.rows = appendPacked(p.rows, enc)
+	if f.bytes += len(enc); f.bytes >= maxPackedBytes {
+		f.FinishBundle(emit)
+	}
+}
+
+func (f *bundlePackFn) FinishBundle(emit func(beam.EventTime, string, []byte)) {
+	for k, p := range f.packs {
+		emit(mtime.FromMilliseconds(p.latest), k.gk.String(), p.rows)
+	}
+	clear(f.packs)
+	f.bytes = 0
+}
