@@ -190,6 +190,17 @@ bench:
 bench-reader: stack-deps
 	$(GO) test -run '^$$' -bench BenchmarkReadVsRawLoop -benchtime 3x -count 3 ./io/kinesisio/
 
+# The scale benchmark of issue 16 (testing/bench/scale.sh): one run over the same SCALE_ORDERS
+# orders (≈ 4 events each; 250,000 ≈ 1M events) for plain Go, the full graph on embedded Flink
+# (streaming translation at parallelism 1 and 2, batch translation) on a job server of its own
+# (.stack/flink-scale), on the default local runner, and the PySpark peer into Parquet; each
+# checked against plain Go or the reference, with events/s, CPU per event (Go and JVM side),
+# cores used and peak RSS. Table: .cache/bench-scale/summary.md, written up in docs/benchmarks.md.
+.PHONY: bench-scale
+SCALE_ORDERS ?= 250000
+bench-scale:
+	SCALE_ORDERS=$(SCALE_ORDERS) bash testing/bench/scale.sh
+
 # Reader + event-time timer stage under load on prism, 3 runs (fails on prism v2.62; see io/kinesisio/prism_load_test.go).
 .PHONY: test-prism-load
 test-prism-load: stack-deps

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,6 +28,7 @@ var (
 	seed   = flag.Int64("seed", 1, "simulator seed")
 	source = flag.String("source", "create", "source of the full graph: create (beam.Create), file (textio over JSON Lines) or stream (the file in Flink's streaming translation, see StreamFile)")
 	long   = flag.Int("long-orders", 2_500_000, "orders of BenchmarkLongRunPlain (≈ 4 events each)")
+	jvmPid = flag.Int("jvm-pid", 0, "pid of the job server's JVM (Flink): BenchmarkFullGraph also reports its CPU time and peak RSS during the run")
 )
 
 // TestMain runs the graph benchmarks on prism unless -runner says otherwise
@@ -80,14 +80,62 @@ func options() delivery.Options {
 	return o
 }
 
-// report adds the per-event rates, CPU time and the process's peak RSS.
+// report adds the per-event rates, CPU time and the process's peak RSS, and
+// the cores it used (CPU seconds per wall second), which tell whether a run
+// was bound by one core or used both.
 func report(b *testing.B, events int, cpuStart time.Duration) {
 	b.StopTimer()
 	n := float64(events) * float64(b.N)
+	cpu := cpuTime(b) - cpuStart
 	b.ReportMetric(n/b.Elapsed().Seconds(), "events/s")
-	b.ReportMetric(float64(cpuTime(b)-cpuStart)/n, "cpu-ns/event")
+	b.ReportMetric(float64(cpu)/n, "cpu-ns/event")
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores")
 	b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-rss-MiB")
 	b.ReportMetric(float64(events), "events")
+}
+
+// jvmMeter measures the job server's JVM (-jvm-pid) over a run: on a
+// portable runner with a LOOPBACK environment the Go process's rusage holds
+// only the SDK harness's side of the work.
+type jvmMeter struct {
+	pid   int
+	start time.Duration
+}
+
+// startJVM resets the JVM's peak RSS and reads its CPU time; nil without
+// -jvm-pid.
+func startJVM(b *testing.B) *jvmMeter {
+	if *jvmPid == 0 {
+		return nil
+	}
+	if err := ResetProcPeakRSS(*jvmPid); err != nil {
+		b.Fatal(err)
+	}
+	cpu, err := ProcCPU(*jvmPid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &jvmMeter{pid: *jvmPid, start: cpu}
+}
+
+// report adds the JVM's CPU per event, the cores it used and its peak RSS
+// during the run; call it after report, whose StopTimer ends the run.
+func (m *jvmMeter) report(b *testing.B, events int) {
+	if m == nil {
+		return
+	}
+	cpu, err := ProcCPU(m.pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rss, err := ProcPeakRSS(m.pid)
+	if err != nil {
+		b.Fatal(err)
+	}
+	n := float64(events) * float64(b.N)
+	b.ReportMetric(float64(cpu-m.start)/n, "jvm-cpu-ns/event")
+	b.ReportMetric((cpu-m.start).Seconds()/b.Elapsed().Seconds(), "jvm-cores")
+	b.ReportMetric(float64(rss)/(1<<20), "jvm-peak-rss-MiB")
 }
 
 // input is what the -source of a graph benchmark reads: the workload itself
@@ -155,6 +203,7 @@ func BenchmarkFullGraph(b *testing.B) {
 	resetPeakRSS(b)
 	var expired, forgotten int64
 	b.ResetTimer()
+	jvm := startJVM(b)
 	start := cpuTime(b)
 	for b.Loop() {
 		p, s := beam.NewPipelineWithRoot()
@@ -172,6 +221,7 @@ func BenchmarkFullGraph(b *testing.B) {
 		}
 	}
 	report(b, events, start)
+	jvm.report(b, events)
 	b.ReportMetric(float64(expired), "expired-orders")
 	b.ReportMetric(float64(forgotten), "forgotten-orders")
 	checkFiles(b, out, want)
@@ -291,21 +341,11 @@ func cpuTime(b *testing.B) time.Duration {
 // or since the last resetPeakRSS (VmHWM). run.sh runs each benchmark in its
 // own process so it belongs to that benchmark.
 func peakRSS(b *testing.B) int64 {
-	status, err := os.ReadFile("/proc/self/status")
+	n, err := ProcPeakRSS(os.Getpid())
 	if err != nil {
 		b.Fatal(err)
 	}
-	for line := range strings.Lines(string(status)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kib, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				b.Fatalf("VmHWM in /proc/self/status: %v", err)
-			}
-			return kib << 10
-		}
-	}
-	b.Fatal("no VmHWM in /proc/self/status")
-	return 0
+	return n
 }
 
 // resetPeakRSS returns what the process no longer uses to the OS and starts

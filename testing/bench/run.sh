@@ -7,7 +7,8 @@
 #
 # The full graph writes every table to files under a temp directory (Parquet and JSON Lines, the
 # objects a deployment writes to S3) and the plain-Go ceiling writes the same tables; both check
-# their files' row counts. The PySpark peer computes the event-type counts and restaurant KPIs only.
+# their files' row counts. The PySpark peer computes the event-type counts, restaurant and zone KPIs
+# (no delivery-time statistics) into Parquet, checked against the reference.
 #
 # Every round runs each series at ORDERS (≈ 4 events each) and again, as the "-large" series, at
 # LARGE_ORDERS (0 skips them): a run's events/s includes its job's fixed cost (submission,
@@ -61,8 +62,8 @@ if [[ ${FLINK:-1} == 1 ]]; then
 fi
 
 peer() { # peer SERIES DIR: the PySpark peer over DIR/input
-  rm -rf "$2/ckpt"
-  "$venv/bin/python" testing/bench/peer/peer.py --input "$2/input" --out "$2/result.json" \
+  rm -rf "$2/ckpt" "$2/result"
+  "$venv/bin/python" testing/bench/peer/peer.py --input "$2/input" --out "$2/result" \
     --checkpoint "$2/ckpt" 2>/dev/null | grep '^peer ' | sed "s/^peer /$1 round=$round /" | tee -a "$raw"
 }
 series() { # series SUFFIX: every series once, at the current $orders
@@ -90,10 +91,10 @@ for round in $(seq 1 "$rounds"); do
   fi
 done
 if [[ ${PEER:-1} == 1 ]]; then
-  "$bin" -test.run=TestPeerMatchesReference -orders="$orders" -peer-result="$out/peer/result.json" | tail -1 |
+  "$bin" -test.run=TestPeerMatchesReference -orders="$orders" -peer-result="$out/peer/result" | tail -1 |
     sed 's/^/# peer check against the reference: /' | tee -a "$raw"
   if [[ $large -gt 0 ]]; then
-    "$bin" -test.run=TestPeerMatchesReference -orders="$large" -peer-result="$out/peer-large/result.json" | tail -1 |
+    "$bin" -test.run=TestPeerMatchesReference -orders="$large" -peer-result="$out/peer-large/result" | tail -1 |
       sed 's/^/# peer-large check against the reference: /' | tee -a "$raw"
   fi
 fi
