@@ -24,11 +24,12 @@ import (
 )
 
 var (
-	orders = flag.Int("orders", 5000, "orders in the workload (≈ 4 events each)")
-	seed   = flag.Int64("seed", 1, "simulator seed")
-	source = flag.String("source", "create", "source of the full graph: create (beam.Create), file (textio over JSON Lines) or stream (the file in Flink's streaming translation, see StreamFile)")
-	long   = flag.Int("long-orders", 2_500_000, "orders of BenchmarkLongRunPlain (≈ 4 events each)")
-	jvmPid = flag.Int("jvm-pid", 0, "pid of the job server's JVM (Flink): BenchmarkFullGraph also reports its CPU time and peak RSS during the run")
+	orders      = flag.Int("orders", 5000, "orders in the workload (≈ 4 events each)")
+	seed        = flag.Int64("seed", 1, "simulator seed")
+	source      = flag.String("source", "create", "source of the full graph: create (beam.Create), file (textio over JSON Lines), stream (the file in Flink's streaming translation, see StreamFile) or replay (the file as an unbounded source whose watermark follows the events, see ReplayFile)")
+	replayChunk = flag.Int("replay-chunk", 50_000, "lines per runner bundle of -source=replay")
+	long        = flag.Int("long-orders", 2_500_000, "orders of BenchmarkLongRunPlain (≈ 4 events each)")
+	jvmPid      = flag.Int("jvm-pid", 0, "pid of the job server's JVM (Flink): BenchmarkFullGraph also reports its CPU time and peak RSS during the run")
 )
 
 // TestMain runs the graph benchmarks on prism unless -runner says otherwise
@@ -141,8 +142,9 @@ func (m *jvmMeter) report(b *testing.B, events int) {
 // input is what the -source of a graph benchmark reads: the workload itself
 // (create), or a JSON Lines file of it (file, stream).
 type input struct {
-	w    *Workload
-	path string
+	w      *Workload
+	path   string
+	chunks []ReplayChunk // -source=replay
 }
 
 // sourceInput prepares w for -source, writing the file into dir.
@@ -154,6 +156,9 @@ func sourceInput(tb testing.TB, w *Workload, dir string) input {
 	in := input{path: filepath.Join(dir, "events.jsonl")}
 	if err := w.WriteJSONLines(in.path); err != nil {
 		tb.Fatal(err)
+	}
+	if *source == "replay" {
+		in.chunks = ReplayChunks(w.Lines, *replayChunk)
 	}
 	return in
 }
@@ -167,6 +172,8 @@ func rawSource(tb testing.TB, s beam.Scope, in input) beam.PCollection {
 		return ReadFile(s, in.path)
 	case "stream":
 		return StreamFile(s, in.path)
+	case "replay":
+		return ReplayFile(s, in.path, in.chunks)
 	}
 	tb.Fatalf("unknown -source %q: create, file or stream", *source)
 	return beam.PCollection{}

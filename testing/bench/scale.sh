@@ -6,11 +6,16 @@
 #   plain            the plain-Go ceiling writing the same tables (BenchmarkPlainGo; its files'
 #                    rows against what it computed with the reference package)
 #   flink_stream     the full graph, every table to files, on the embedded Flink job server in the
-#                    streaming translation (-source=stream, checkpoints every 5 s as deployed:
-#                    runners/flink/conf/config.yaml), parallelism 1
+#                    streaming translation (checkpoints every 5 s as deployed:
+#                    runners/flink/conf/config.yaml), parallelism 1. The events come from
+#                    -source=replay: the file as an unbounded source whose watermark follows the
+#                    events chunk by chunk (SCALE_REPLAY_CHUNK lines, 50,000), as a stream's does,
+#                    so windows close and orders expire as the input goes by; -source=stream (a
+#                    bounded read in a streaming job) would hold every order and window until the
+#                    whole file is read
 #   flink_stream_p2  the same at parallelism 2
 #   flink_batch      the same in the batch translation (-source=file), SCALE_BATCH_PARALLELISM (1)
-#   local            the full graph on the default local runner (in-process prism, -source=file)
+#   local            the full graph on the default local runner (in-process prism, -source=replay)
 #   peer             the PySpark peer (testing/bench/peer), driver memory sized for the input,
 #                    event-type counts, restaurant and zone KPIs into Parquet
 #
@@ -38,6 +43,7 @@ export GONOSUMDB=github.com/apache/beam GOFLAGS=-buildvcs=false
 orders=${SCALE_ORDERS:-250000}
 timeout_s=${SCALE_TIMEOUT:-2700}
 warmup=${SCALE_WARMUP_ORDERS:-100}
+replay_chunk=${SCALE_REPLAY_CHUNK:-50000}
 batch_p=${SCALE_BATCH_PARALLELISM:-1}
 series_list=${SCALE_SERIES:-plain flink_stream local flink_stream_p2 peer flink_batch}
 out=$root/.cache/bench-scale
@@ -183,10 +189,10 @@ for s in $series_list; do
   echo "bench-scale: $s ($(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
   case $s in
     plain) gobench plain -test.bench='^BenchmarkPlainGo$' ;;
-    flink_stream) flink flink_stream 1 stream -experiments=shutdown_idle_sources ;;
-    flink_stream_p2) flink flink_stream_p2 2 stream -experiments=shutdown_idle_sources ;;
+    flink_stream) flink flink_stream 1 replay -replay-chunk="$replay_chunk" -experiments=shutdown_idle_sources ;;
+    flink_stream_p2) flink flink_stream_p2 2 replay -replay-chunk="$replay_chunk" -experiments=shutdown_idle_sources ;;
     flink_batch) flink flink_batch "$batch_p" file ;;
-    local) gobench local -test.bench='^BenchmarkFullGraph$' -source=file ;;
+    local) gobench local -test.bench='^BenchmarkFullGraph$' -source=replay -replay-chunk="$replay_chunk" ;;
     peer) peer ;;
     *) die "unknown series $s in SCALE_SERIES" ;;
   esac

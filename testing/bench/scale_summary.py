@@ -12,8 +12,8 @@ import sys
 
 SERIES = [  # name, what runs it
     ("plain", "plain Go (ceiling, same tables)"),
-    ("flink_stream", "Flink, streaming translation, checkpoints every 5 s"),
-    ("flink_stream_p2", "Flink, streaming translation, checkpoints every 5 s"),
+    ("flink_stream", "Flink, streaming translation (replayed stream), checkpoints every 5 s"),
+    ("flink_stream_p2", "Flink, streaming translation (replayed stream), checkpoints every 5 s"),
     ("flink_batch", "Flink, batch translation"),
     ("local", "default local runner (in-process prism)"),
     ("peer", "PySpark peer, local[2], tables into Parquet"),

@@ -10,10 +10,8 @@ import (
 func init() {
 	register.Function2x0(unbatchRestaurantKPIs)
 	register.Emitter1[RestaurantKPI]()
-	register.Function1x1(batchRestaurantKPI)
 	register.Function2x0(unbatchZoneKPIs)
 	register.Emitter1[ZoneKPI]()
-	register.Function1x1(batchZoneKPI)
 	beam.RegisterType(reflect.TypeFor[RestaurantKPIBatch]())
 	beam.RegisterType(reflect.TypeFor[ZoneKPIBatch]())
 }
@@ -28,7 +26,8 @@ func init() {
 // RestaurantKPIBatch is the rows of one firing of a bucket of restaurants,
 // in one window and pane, in restaurant order.
 type RestaurantKPIBatch struct {
-	Rows []RestaurantKPI
+	Bucket string // the group of restaurants (WithBuckets)
+	Rows   []RestaurantKPI
 }
 
 // ParquetRows returns the rows for s3parquet.WriteBatches.
@@ -37,7 +36,8 @@ func (b RestaurantKPIBatch) ParquetRows() []any { return anyRows(b.Rows) }
 // ZoneKPIBatch is the rows of one firing of a bucket of zones, in one window
 // and pane, in zone order.
 type ZoneKPIBatch struct {
-	Rows []ZoneKPI
+	Bucket string // the group of zones (WithBuckets)
+	Rows   []ZoneKPI
 }
 
 // ParquetRows returns the rows for s3parquet.WriteBatches.
@@ -74,19 +74,3 @@ func unbatchZoneKPIs(b ZoneKPIBatch, emit func(ZoneKPI)) {
 		emit(r)
 	}
 }
-
-// batchRestaurantKPIs wraps each row in a batch of its own: the rows whose
-// panes NormalizePanes rewrote one at a time.
-func batchRestaurantKPIs(s beam.Scope, rows beam.PCollection) beam.PCollection {
-	return beam.ParDo(s, batchRestaurantKPI, rows)
-}
-
-func batchZoneKPIs(s beam.Scope, rows beam.PCollection) beam.PCollection {
-	return beam.ParDo(s, batchZoneKPI, rows)
-}
-
-func batchRestaurantKPI(r RestaurantKPI) RestaurantKPIBatch {
-	return RestaurantKPIBatch{Rows: []RestaurantKPI{r}}
-}
-
-func batchZoneKPI(r ZoneKPI) ZoneKPIBatch { return ZoneKPIBatch{Rows: []ZoneKPI{r}} }

@@ -1,7 +1,10 @@
 package kpi
 
 import (
+	"fmt"
+	"hash/fnv"
 	"reflect"
+	"slices"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/state"
@@ -10,22 +13,24 @@ import (
 )
 
 // The normalizers of NormalizePanes: one stateful stage per KPI table, keyed
-// by the row's entity (event type, restaurant, zone), with one state cell
-// per entity and window. Beam Go's state and register APIs want concrete
+// by the row's event type, or for restaurants and zones by the batch's
+// bucket, with one state cell per key and window. A restaurant or zone
+// firing is normalized as a whole batch, so on prism as on the other
+// runners a LATE pane holds every entity of its bucket. Beam Go's state and register APIs want concrete
 // types, hence three small DoFns around one generic rule (nextPane).
 
 func init() {
 	register.DoFn5x1[beam.PaneInfo, state.Provider, string, EventTypeCount, func(EventTypeCount), error](&normalizeEventTypeFn{})
-	register.DoFn5x1[beam.PaneInfo, state.Provider, string, RestaurantKPI, func(RestaurantKPI), error](&normalizeRestaurantFn{})
-	register.DoFn5x1[beam.PaneInfo, state.Provider, string, ZoneKPI, func(ZoneKPI), error](&normalizeZoneFn{})
+	register.DoFn5x1[beam.PaneInfo, state.Provider, string, RestaurantKPIBatch, func(RestaurantKPIBatch), error](&normalizeRestaurantBatchFn{})
+	register.DoFn5x1[beam.PaneInfo, state.Provider, string, ZoneKPIBatch, func(ZoneKPIBatch), error](&normalizeZoneBatchFn{})
 	register.Function1x2(keyEventTypeCount)
-	register.Function1x2(keyRestaurantKPI)
-	register.Function1x2(keyZoneKPI)
+	register.Function1x2(keyRestaurantKPIBatch)
+	register.Function1x2(keyZoneKPIBatch)
 	register.Emitter1[EventTypeCount]()
-	register.Emitter1[ZoneKPI]()
+	register.Emitter1[RestaurantKPIBatch]()
+	register.Emitter1[ZoneKPIBatch]()
 	beam.RegisterType(reflect.TypeFor[paneLog[EventTypeCount]]())
-	beam.RegisterType(reflect.TypeFor[paneLog[RestaurantKPI]]())
-	beam.RegisterType(reflect.TypeFor[paneLog[ZoneKPI]]())
+	beam.RegisterType(reflect.TypeFor[paneLog[uint64]]())
 }
 
 // paneLog is what a normalizer remembers of one entity in one window: how
@@ -80,22 +85,22 @@ func normalize[R comparable](sp state.Provider, cell state.Value[paneLog[R]], p 
 }
 
 func keyEventTypeCount(c EventTypeCount) (string, EventTypeCount) { return c.EventType, c }
-func keyRestaurantKPI(k RestaurantKPI) (string, RestaurantKPI)    { return k.RestaurantID, k }
-func keyZoneKPI(k ZoneKPI) (string, ZoneKPI)                      { return k.Zone, k }
+func keyRestaurantKPIBatch(b RestaurantKPIBatch) (string, RestaurantKPIBatch) { return b.Bucket, b }
+func keyZoneKPIBatch(b ZoneKPIBatch) (string, ZoneKPIBatch)                   { return b.Bucket, b }
 
 func normalizeEventTypeCounts(s beam.Scope, counts beam.PCollection) beam.PCollection {
 	s = s.Scope("kpi.NormalizePanes")
 	return beam.ParDo(s, &normalizeEventTypeFn{Log: state.MakeValueState[paneLog[EventTypeCount]]("panes")}, beam.ParDo(s, keyEventTypeCount, counts))
 }
 
-func normalizeRestaurantKPIs(s beam.Scope, kpis beam.PCollection) beam.PCollection {
+func normalizeRestaurantKPIBatches(s beam.Scope, batches beam.PCollection) beam.PCollection {
 	s = s.Scope("kpi.NormalizePanes")
-	return beam.ParDo(s, &normalizeRestaurantFn{Log: state.MakeValueState[paneLog[RestaurantKPI]]("panes")}, beam.ParDo(s, keyRestaurantKPI, kpis))
+	return beam.ParDo(s, &normalizeRestaurantBatchFn{Log: state.MakeValueState[paneLog[uint64]]("panes")}, beam.ParDo(s, keyRestaurantKPIBatch, batches))
 }
 
-func normalizeZoneKPIs(s beam.Scope, kpis beam.PCollection) beam.PCollection {
+func normalizeZoneKPIBatches(s beam.Scope, batches beam.PCollection) beam.PCollection {
 	s = s.Scope("kpi.NormalizePanes")
-	return beam.ParDo(s, &normalizeZoneFn{Log: state.MakeValueState[paneLog[ZoneKPI]]("panes")}, beam.ParDo(s, keyZoneKPI, kpis))
+	return beam.ParDo(s, &normalizeZoneBatchFn{Log: state.MakeValueState[paneLog[uint64]]("panes")}, beam.ParDo(s, keyZoneKPIBatch, batches))
 }
 
 // emitNormalized applies normalize to row, whose pane fields fields
@@ -119,18 +124,41 @@ func (fn *normalizeEventTypeFn) ProcessElement(p beam.PaneInfo, sp state.Provide
 	return emitNormalized(sp, fn.Log, p, c, func(c *EventTypeCount) (*int64, *string) { return &c.Pane, &c.Timing }, emit)
 }
 
-type normalizeRestaurantFn struct {
-	Log state.Value[paneLog[RestaurantKPI]]
+// emitNormalizedBatch applies normalize to a batch's rows as one firing:
+// the log keeps a hash of the rows with their pane fields zeroed, and the
+// rows of an emitted firing all get its pane.
+func emitNormalizedBatch[R any](sp state.Provider, cell state.Value[paneLog[uint64]], p beam.PaneInfo, rows []R, fields func(*R) (*int64, *string), emit func()) error {
+	h := fnv.New64a()
+	for i := range rows {
+		pane, timing := fields(&rows[i])
+		*pane, *timing = 0, ""
+		fmt.Fprintf(h, "%v\n", rows[i])
+	}
+	index, tm, ok, err := normalize(sp, cell, p, h.Sum64())
+	if ok {
+		for i := range rows {
+			pane, timing := fields(&rows[i])
+			*pane, *timing = index, tm
+		}
+		emit()
+	}
+	return err
 }
 
-func (fn *normalizeRestaurantFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, k RestaurantKPI, emit func(RestaurantKPI)) error {
-	return emitNormalized(sp, fn.Log, p, k, func(k *RestaurantKPI) (*int64, *string) { return &k.Pane, &k.Timing }, emit)
+type normalizeRestaurantBatchFn struct {
+	Log state.Value[paneLog[uint64]]
 }
 
-type normalizeZoneFn struct {
-	Log state.Value[paneLog[ZoneKPI]]
+func (fn *normalizeRestaurantBatchFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, b RestaurantKPIBatch, emit func(RestaurantKPIBatch)) error {
+	b.Rows = slices.Clone(b.Rows)
+	return emitNormalizedBatch(sp, fn.Log, p, b.Rows, func(k *RestaurantKPI) (*int64, *string) { return &k.Pane, &k.Timing }, func() { emit(b) })
 }
 
-func (fn *normalizeZoneFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, k ZoneKPI, emit func(ZoneKPI)) error {
-	return emitNormalized(sp, fn.Log, p, k, func(k *ZoneKPI) (*int64, *string) { return &k.Pane, &k.Timing }, emit)
+type normalizeZoneBatchFn struct {
+	Log state.Value[paneLog[uint64]]
+}
+
+func (fn *normalizeZoneBatchFn) ProcessElement(p beam.PaneInfo, sp state.Provider, _ string, b ZoneKPIBatch, emit func(ZoneKPIBatch)) error {
+	b.Rows = slices.Clone(b.Rows)
+	return emitNormalizedBatch(sp, fn.Log, p, b.Rows, func(k *ZoneKPI) (*int64, *string) { return &k.Pane, &k.Timing }, func() { emit(b) })
 }

@@ -63,7 +63,7 @@ func RestaurantKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w W
 	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: false}, obs)
 	batches := beam.ParDo(s, foldRestaurantKPIs, beam.GroupByKey(s, w.apply(s, partial)))
 	if w.config().normalizePanes {
-		batches = batchRestaurantKPIs(s, normalizeRestaurantKPIs(s, UnbatchRestaurantKPIs(s, batches)))
+		batches = normalizeRestaurantKPIBatches(s, batches)
 	}
 	return batches
 }
@@ -80,10 +80,10 @@ func restaurantOfDelivery(d Delivery, emit func(string, observation)) {
 	}
 }
 
-func foldRestaurantKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool) RestaurantKPIBatch {
+func foldRestaurantKPIs(p beam.PaneInfo, w beam.Window, bucket string, groups func(*entityGroup) bool) RestaurantKPIBatch {
 	f := panes(w, p)
 	ids, sums := foldGroups(orderKPIFn{TrackDrivers: false}, groups)
-	b := RestaurantKPIBatch{Rows: make([]RestaurantKPI, len(ids))}
+	b := RestaurantKPIBatch{Bucket: bucket, Rows: make([]RestaurantKPI, len(ids))}
 	for i, id := range ids {
 		b.Rows[i] = restaurantKPI(f, id, sums[i])
 	}

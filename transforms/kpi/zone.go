@@ -60,7 +60,7 @@ func ZoneKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows
 	partial := beam.ParDo(s, &preGroupFn{PeriodMillis: w.slotMillis(), Buckets: c.buckets, TrackDrivers: true}, obs)
 	batches := beam.ParDo(s, foldZoneKPIs, beam.GroupByKey(s, w.apply(s, partial)))
 	if w.config().normalizePanes {
-		batches = batchZoneKPIs(s, normalizeZoneKPIs(s, UnbatchZoneKPIs(s, batches)))
+		batches = normalizeZoneKPIBatches(s, batches)
 	}
 	return batches
 }
@@ -81,10 +81,10 @@ func zoneOfDelivery(d Delivery, emit func(string, observation)) {
 	}
 }
 
-func foldZoneKPIs(p beam.PaneInfo, w beam.Window, _ string, groups func(*entityGroup) bool) ZoneKPIBatch {
+func foldZoneKPIs(p beam.PaneInfo, w beam.Window, bucket string, groups func(*entityGroup) bool) ZoneKPIBatch {
 	f := panes(w, p)
 	ids, sums := foldGroups(orderKPIFn{TrackDrivers: true}, groups)
-	b := ZoneKPIBatch{Rows: make([]ZoneKPI, len(ids))}
+	b := ZoneKPIBatch{Bucket: bucket, Rows: make([]ZoneKPI, len(ids))}
 	for i, id := range ids {
 		b.Rows[i] = zoneKPI(f, id, sums[i])
 	}
