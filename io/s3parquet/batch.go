@@ -10,12 +10,11 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/window"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
-	"github.com/parquet-go/parquet-go"
 )
 
 func init() {
-	register.DoFn4x0[beam.Window, beam.EventTime, beam.X, func(string, []byte)](&batchShardFn{})
-	register.DoFn3x0[beam.EventTime, beam.X, func(beam.EventTime, string, []byte)](&bundlePackFn{})
+	register.DoFn4x1[beam.Window, beam.EventTime, beam.X, func(string, []byte), error](&batchShardFn{})
+	register.DoFn3x1[beam.EventTime, beam.X, func(beam.EventTime, string, []byte), error](&bundlePackFn{})
 	register.Emitter2[string, []byte]()
 	register.Emitter3[beam.EventTime, string, []byte]()
 }
@@ -107,21 +106,25 @@ type batchShardFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	schema *parquet.Schema
+	codec rowCodec
 }
 
-func (f *batchShardFn) Setup() { f.schema = schemaOf(f.Type.T) }
+func (f *batchShardFn) Setup() { f.codec = codecOfRows(f.Type.T) }
 
-func (f *batchShardFn) ProcessElement(w beam.Window, ts beam.EventTime, b beam.X, emit func(string, []byte)) {
+func (f *batchShardFn) ProcessElement(w beam.Window, ts beam.EventTime, b beam.X, emit func(string, []byte)) error {
 	packs := map[groupKey][]byte{}
 	for _, row := range b.(Batch).ParquetRows() {
-		enc := encodeRow(f.schema.Deconstruct(nil, row))
+		enc, err := f.codec.encode(row)
+		if err != nil {
+			return err
+		}
 		gk := rowGroupKey(row, enc, w, ts, f.Cfg.Shards)
 		packs[gk] = appendPacked(packs[gk], enc)
 	}
 	for gk, p := range packs {
 		emit(gk.String(), p)
 	}
+	return nil
 }
 
 // maxPackedBytes bounds what a bundlePackFn holds before it flushes early
@@ -135,7 +138,7 @@ type bundlePackFn struct {
 	Type       beam.EncodedType
 	SizeMillis int64
 
-	schema *parquet.Schema
+	codec  rowCodec
 	packs  map[windowGroup]*bundlePack
 	bytes  int
 }
@@ -151,7 +154,7 @@ type bundlePack struct {
 	rows   []byte
 }
 
-func (f *bundlePackFn) Setup() { f.schema = schemaOf(f.Type.T) }
+func (f *bundlePackFn) Setup() { f.codec = codecOfRows(f.Type.T) }
 
 // StartBundle takes the emitter only because Beam Go requires every method
 // of a DoFn that emits in FinishBundle to list it.
@@ -159,11 +162,14 @@ func (f *bundlePackFn) StartBundle(_ func(beam.EventTime, string, []byte)) {
 	f.packs, f.bytes = map[windowGroup]*bundlePack{}, 0
 }
 
-func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(beam.EventTime, string, []byte)) {
+func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(beam.EventTime, string, []byte)) error {
 	ms := mtime.Time(ts).Milliseconds()
 	start := ms - ((ms%f.SizeMillis)+f.SizeMillis)%f.SizeMillis
 	w := window.IntervalWindow{Start: mtime.FromMilliseconds(start), End: mtime.FromMilliseconds(start + f.SizeMillis)}
-	enc := encodeRow(f.schema.Deconstruct(nil, row))
+	enc, err := f.codec.encode(row)
+	if err != nil {
+		return err
+	}
 	k := windowGroup{start: start, gk: rowGroupKey(row, enc, w, ts, f.Cfg.Shards)}
 	p := f.packs[k]
 	if p == nil {
@@ -175,6 +181,7 @@ func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(b
 	if f.bytes += len(enc); f.bytes >= maxPackedBytes {
 		f.FinishBundle(emit)
 	}
+	return nil
 }
 
 func (f *bundlePackFn) FinishBundle(emit func(beam.EventTime, string, []byte)) {

@@ -15,7 +15,7 @@ import (
 )
 
 func init() {
-	register.DoFn3x2[beam.Window, beam.EventTime, beam.X, string, []byte](&parquetShardFn{})
+	register.DoFn3x3[beam.Window, beam.EventTime, beam.X, string, []byte, error](&parquetShardFn{})
 	register.DoFn6x1[context.Context, beam.PaneInfo, beam.Window, string, func(*[]byte) bool, func(string), error](&parquetWriteFn{})
 	register.Emitter1[string]()
 }
@@ -42,14 +42,17 @@ type parquetShardFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	schema *parquet.Schema
+	codec rowCodec
 }
 
-func (f *parquetShardFn) Setup() { f.schema = schemaOf(f.Type.T) }
+func (f *parquetShardFn) Setup() { f.codec = codecOfRows(f.Type.T) }
 
-func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, []byte) {
-	enc := encodeRow(f.schema.Deconstruct(nil, row))
-	return rowGroupKey(row, enc, w, ts, f.Cfg.Shards).String(), appendPacked(nil, enc)
+func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, []byte, error) {
+	enc, err := f.codec.encode(row)
+	if err != nil {
+		return "", nil, err
+	}
+	return rowGroupKey(row, enc, w, ts, f.Cfg.Shards).String(), appendPacked(nil, enc), nil
 }
 
 // parquetWriteFn writes one group (window × pane × partition × shard).
@@ -57,7 +60,7 @@ type parquetWriteFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	schema *parquet.Schema
+	codec  rowCodec
 	out    store
 	rows   beam.Counter
 	objs   beam.Counter
@@ -65,7 +68,7 @@ type parquetWriteFn struct {
 }
 
 func (f *parquetWriteFn) Setup(ctx context.Context) error {
-	f.schema = schemaOf(f.Type.T)
+	f.codec = codecOfRows(f.Type.T)
 	if _, err := codecOf(f.Cfg.Codec); err != nil {
 		return err
 	}
@@ -94,7 +97,7 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 	parts := splitParts(encoded, func(e []byte) int64 { return int64(len(e)) }, f.Cfg.MaxRows, f.Cfg.MaxBytes)
 	codec, _ := codecOf(f.Cfg.Codec)
 	for i, part := range parts {
-		body, err := f.encode(part, codec)
+		body, err := f.codec.parquet(part, codec, f.Cfg.RowGroupRows)
 		if err != nil {
 			return fmt.Errorf("s3parquet: encode %s window %s shard %d: %w", f.Cfg.Table, windowName(w), gk.Shard, err)
 		}
@@ -112,26 +115,6 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 		emit(f.out.uri(objKey))
 	}
 	return nil
-}
-
-func (f *parquetWriteFn) encode(encoded [][]byte, codec compress.Codec) ([]byte, error) {
-	batch := make([]parquet.Row, len(encoded))
-	for i, e := range encoded {
-		r, err := decodeRow(e)
-		if err != nil {
-			return nil, err
-		}
-		batch[i] = r
-	}
-	var buf bytes.Buffer
-	w := parquet.NewWriter(&buf, f.schema, parquet.Compression(codec), parquet.MaxRowsPerRowGroup(f.Cfg.RowGroupRows))
-	if _, err := w.WriteRows(batch); err != nil {
-		return nil, err
-	}
-	if err := w.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 func schemaOf(t reflect.Type) *parquet.Schema { return parquet.SchemaOf(reflect.Zero(t).Interface()) }

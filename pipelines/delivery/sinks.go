@@ -11,7 +11,18 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
+	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
 )
+
+func init() {
+	// The table rows cross the Parquet sinks' GroupByKeys in Beam's row
+	// encoding and are written column by column (s3parquet.RegisterRowType).
+	s3parquet.RegisterRowType[enrich.ArchiveRow]()
+	s3parquet.RegisterRowType[lifecycle.OrderFact]()
+	s3parquet.RegisterRowType[kpi.EventTypeCount]()
+	s3parquet.RegisterRowType[kpi.RestaurantKPI]()
+	s3parquet.RegisterRowType[kpi.ZoneKPI]()
+}
 
 // Sinks names where the outputs go on AWS.
 type Sinks struct {

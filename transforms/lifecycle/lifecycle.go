@@ -52,13 +52,17 @@ const (
 	forgetTick = int64(15 * 60_000)
 )
 
-// maxArmed bounds the timers armed per key at once. The Go harness sends every
-// timer as its own data message, and on a Beam 2.62 Flink runner without our
-// job-server patch (EMR, for now) a bundle that sends more than the runner's
-// inbound queue and gRPC window hold deadlocks (runners/README.md, "Known
-// problems"; thousands of short-key timers): with DefaultBuckets keys a bundle
-// sets at most DefaultBuckets × maxArmed timers.
-const maxArmed = 4
+// maxArmed bounds the timers armed per key at once. When the watermark jumps
+// (a catching-up stream, the end of a bounded input) every armed tick fires
+// in one runner round, so the more are armed, the fewer rounds, each of
+// which reads and writes the key's cell: with 4, a one-hour jump took 15
+// rounds. The Go harness sends every timer as its own data message, and on a
+// Beam 2.62 Flink runner without our job-server patch a bundle that sends
+// more than the runner's 100-message inbound queue and gRPC window hold
+// deadlocks (runners/README.md, "Known problems"); the local and the EMR job
+// servers apply the patch. A bundle sets at most DefaultBuckets × maxArmed
+// timers.
+const maxArmed = 64
 
 var (
 	emittedCount = beam.NewCounter("lifecycle", "emitted")
