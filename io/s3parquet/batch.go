@@ -138,9 +138,9 @@ type bundlePackFn struct {
 	Type       beam.EncodedType
 	SizeMillis int64
 
-	codec  rowCodec
-	packs  map[windowGroup]*bundlePack
-	bytes  int
+	codec rowCodec
+	packs map[windowGroup]*bundlePack
+	bytes int
 }
 
 // windowGroup is a group key within one fixed window (by its start).

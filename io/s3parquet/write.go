@@ -60,11 +60,11 @@ type parquetWriteFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	codec  rowCodec
-	out    store
-	rows   beam.Counter
-	objs   beam.Counter
-	bytes  beam.Counter
+	codec rowCodec
+	out   store
+	rows  beam.Counter
+	objs  beam.Counter
+	bytes beam.Counter
 }
 
 func (f *parquetWriteFn) Setup(ctx context.Context) error {

@@ -84,7 +84,7 @@ func normalize[R comparable](sp state.Provider, cell state.Value[paneLog[R]], p 
 	return index, timing, emit, nil
 }
 
-func keyEventTypeCount(c EventTypeCount) (string, EventTypeCount) { return c.EventType, c }
+func keyEventTypeCount(c EventTypeCount) (string, EventTypeCount)             { return c.EventType, c }
 func keyRestaurantKPIBatch(b RestaurantKPIBatch) (string, RestaurantKPIBatch) { return b.Bucket, b }
 func keyZoneKPIBatch(b ZoneKPIBatch) (string, ZoneKPIBatch)                   { return b.Bucket, b }
 
