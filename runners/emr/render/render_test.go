@@ -475,3 +475,185 @@ func TestSizing(t *testing.T) {
 		t.Error("sizing.md with a measurement still carries the placeholder")
 	}
 }
+
+// repoPatches lists the patches of Beam's classes that runners/jobserver.sh applies locally.
+func repoPatches(t *testing.T) []string {
+	t.Helper()
+	paths, err := filepath.Glob("../../jvm/patches/*.patch")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no patches in runners/jvm/patches (%v)", err)
+	}
+	var names []string
+	for _, p := range paths {
+		names = append(names, filepath.Base(p))
+	}
+	return names
+}
+
+// TestBootstrapAppliesTheJobServerPatches checks that every patch the local job server applies
+// is uploaded and applied on EMR too, with the same refusal of inexact hunks, and that the
+// launcher jar comes first on the job server's classpath.
+func TestBootstrapAppliesTheJobServerPatches(t *testing.T) {
+	p := mustRender(t, sample())
+	boot, up := string(p.Files["bootstrap.sh"]), string(p.Files["upload.sh"])
+	for _, name := range repoPatches(t) {
+		if want := `"$repo/runners/jvm/patches/` + name + `" "s3://acme-dp/deploy/runners/` + name + `"`; !strings.Contains(up, want) {
+			t.Errorf("upload.sh does not upload %s (want %s)", name, want)
+		}
+		if !strings.Contains(boot, name) {
+			t.Errorf("bootstrap.sh does not apply %s", name)
+		}
+	}
+	for _, want := range []string{
+		"command -v patch >/dev/null || sudo dnf install -y -q patch",
+		"patch --batch --forward --fuzz=0 ",
+		"dependency:get -Dartifact=\"$coords:$version:jar:sources\"",
+		`build_launcher "$js" "$jdk"`,
+		`-cp "$js/launcher.jar:\$(<"$js/classpath.txt")"`,
+	} {
+		if !strings.Contains(boot, want) {
+			t.Errorf("bootstrap.sh lacks %q", want)
+		}
+	}
+}
+
+// shellFunc returns the definition of the shell function name in script: from its "name() {"
+// line to the next line that is "}".
+func shellFunc(t *testing.T, script, name string) string {
+	t.Helper()
+	_, body, ok := strings.Cut(script, "\n"+name+"() {\n")
+	body, _, ok2 := strings.Cut(body, "\n}\n")
+	if !ok || !ok2 {
+		t.Fatalf("no function %s in the script", name)
+	}
+	return name + "() {\n" + body + "\n}\n"
+}
+
+// fakeAWS is an aws command that knows only `aws s3 cp [--flags] SRC DST`, with s3://bucket/key
+// a file $FAKE_S3/bucket/key.
+const fakeAWS = `#!/usr/bin/env bash
+set -euo pipefail
+[[ ${1-} == s3 && ${2-} == cp ]] || { echo "fake aws: unexpected: aws $*" >&2; exit 2; }
+shift 2
+args=()
+for a; do [[ $a == --* ]] || args+=("$a"); done
+[[ ${#args[@]} == 2 ]] || { echo "fake aws: s3 cp takes SRC DST, got ${args[*]}" >&2; exit 2; }
+local_path() { if [[ $1 == s3://* ]]; then echo "$FAKE_S3/${1#s3://}"; else echo "$1"; fi; }
+src=$(local_path "${args[0]}")
+dst=$(local_path "${args[1]}")
+mkdir -p "$(dirname "$dst")"
+cp "$src" "$dst"
+`
+
+// TestBootstrapBuildsThePatchedLauncher runs the rendered upload.sh into a fake S3 (fakeAWS)
+// and then the rendered bootstrap's launcher build (build_launcher, as on the primary node)
+// from there, for real: Maven on this checkout's runners/flink/pom.xml with the local Maven
+// repository, the sources jar, patch --fuzz=0 and javac. The result must hold the patched
+// SdkHarnessClient; a patch whose context no longer matches exactly must fail the bootstrap.
+func TestBootstrapBuildsThePatchedLauncher(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs Maven and javac (7-20 s on 2 cores)")
+	}
+	for _, tool := range []string{"mvn", "javac", "jar", "javap", "patch"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: this test runs the EMR bootstrap's launcher build (needs a JDK 17, Maven and patch, as the local job server does; -short skips it)", tool)
+		}
+	}
+	javac, _ := exec.LookPath("javac")
+	javac, err := filepath.EvalSymlinks(javac)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jdk := filepath.Dir(filepath.Dir(javac))
+	repo, err := filepath.Abs("../../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	plan, fakeBin, s3, js := filepath.Join(dir, "plan"), filepath.Join(dir, "fakebin"), filepath.Join(dir, "s3"), filepath.Join(dir, "jobserver")
+	p := mustRender(t, sample())
+	if err := p.WriteDir(plan); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{fakeBin, js, filepath.Join(plan, "bin/linux-amd64"), filepath.Join(plan, "bin/linux-arm64")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, arch := range []string{"amd64", "arm64"} {
+		for _, b := range []string{"pipeline", "processboot"} {
+			if err := os.WriteFile(filepath.Join(plan, "bin/linux-"+arch, b), []byte("#!/bin/sh\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(fakeBin, "aws"), []byte(fakeAWS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(), "PATH="+fakeBin+string(os.PathListSeparator)+os.Getenv("PATH"), "FAKE_S3="+s3, "REPO="+repo)
+	run := func(args ...string) ([]byte, error) {
+		cmd := exec.Command("bash", args...)
+		cmd.Env = env
+		return cmd.CombinedOutput()
+	}
+	if out, err := run(filepath.Join(plan, "upload.sh")); err != nil {
+		t.Fatalf("upload.sh: %v\n%s", err, out)
+	}
+
+	boot := string(p.Files["bootstrap.sh"])
+	fns := "set -euo pipefail\ndeploy=s3://acme-dp/deploy\n" +
+		shellFunc(t, boot, "fail") + shellFunc(t, boot, "build_launcher") + shellFunc(t, boot, "patch_launcher")
+	if out, err := run("-c", fns+`build_launcher "$1" "$2"`, "bootstrap", js, jdk); err != nil {
+		t.Fatalf("build_launcher: %v\n%s", err, out)
+	}
+	for _, name := range repoPatches(t) {
+		want, _ := os.ReadFile(filepath.Join("../../jvm/patches", name))
+		if got, err := os.ReadFile(filepath.Join(js, name)); err != nil || string(got) != string(want) {
+			t.Errorf("the bootstrap's copy of %s differs from the repository's (%v)", name, err)
+		}
+	}
+	jar := filepath.Join(js, "launcher.jar")
+	out, err := exec.Command("jar", "tf", jar).Output()
+	if err != nil {
+		t.Fatalf("jar tf %s: %v", jar, err)
+	}
+	entries := strings.Fields(string(out))
+	for _, want := range []string{
+		"LoopbackJobServer.class",
+		"org/apache/beam/runners/fnexecution/control/SdkHarnessClient.class",
+		"org/apache/beam/runners/fnexecution/control/SdkHarnessClient$BundleProcessor$ActiveBundle.class",
+	} {
+		if !slices.Contains(entries, want) {
+			t.Errorf("launcher.jar lacks %s; it has %q", want, entries)
+		}
+	}
+	// The field the patch adds: the class in the jar is the patched one, not Beam's.
+	out, err = exec.Command("javap", "-p", "-cp", jar, "org.apache.beam.runners.fnexecution.control.SdkHarnessClient").CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "EMBEDDED_ELEMENTS_EXECUTOR") {
+		t.Errorf("javap SdkHarnessClient from launcher.jar: %v, no EMBEDDED_ELEMENTS_EXECUTOR:\n%s", err, out)
+	}
+
+	// One changed context line (the first of its hunk, which patch's default fuzz would
+	// ignore) must fail the build, naming the patch, and leave no launcher.jar.
+	patchFile := filepath.Join(js, "SdkHarnessClient-drain-while-waiting.patch")
+	b, err := os.ReadFile(patchFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := "\n public class SdkHarnessClient implements AutoCloseable {\n"
+	if !strings.Contains(string(b), ctx) {
+		t.Fatalf("the patch no longer has the context line %q this test changes", ctx)
+	}
+	stale := strings.Replace(string(b), ctx, "\n public class SdkHarnessClient implements AutoCloseable, Cloneable {\n", 1)
+	if err := os.WriteFile(patchFile, []byte(stale), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run("-c", fns+`patch_launcher "$1" "$2"`, "bootstrap", js, jdk)
+	if err == nil || !strings.Contains(string(out), "bootstrap: SdkHarnessClient-drain-while-waiting.patch does not apply") {
+		t.Errorf("a stale patch: err %v, output:\n%s", err, out)
+	}
+	if _, err := os.Stat(jar); err == nil {
+		t.Error("a stale patch left a launcher.jar")
+	}
+}
