@@ -6,14 +6,11 @@
 package smoke
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -23,6 +20,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/passert"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/transforms/stats"
+
+	"github.com/deliverypipe/deliverypipe/runners/jobcontrol"
 )
 
 func init() {
@@ -118,28 +117,7 @@ func runWithin(t *testing.T, runner string, p *beam.Pipeline, deadline time.Dura
 // server's state directory and says where they are (or why one is missing).
 func dumpHang(t *testing.T, runner string) string {
 	t.Helper()
-	dir := stackDir(runner)
-	base := filepath.Join(dir, fmt.Sprintf("hang-%s-%s", strings.ReplaceAll(t.Name(), "/", "-"), time.Now().UTC().Format("20060102T150405")))
-	var notes []string
-	var goroutines bytes.Buffer
-	if err := pprof.Lookup("goroutine").WriteTo(&goroutines, 2); err == nil {
-		if err := os.WriteFile(base+".goroutines.txt", goroutines.Bytes(), 0o644); err == nil {
-			notes = append(notes, "Go goroutines: "+base+".goroutines.txt")
-		} else {
-			notes = append(notes, fmt.Sprintf("Go goroutines not written: %v", err))
-		}
-	}
-	pid, err := os.ReadFile(filepath.Join(dir, "jobserver.pid"))
-	if err != nil {
-		return strings.Join(append(notes, fmt.Sprintf("no job server pid for a jstack (%v)", err)), "; ")
-	}
-	out, err := exec.Command("jstack", strings.TrimSpace(string(pid))).CombinedOutput()
-	if err != nil {
-		notes = append(notes, fmt.Sprintf("jstack %s failed (%v); run it by hand while the job hangs", strings.TrimSpace(string(pid)), err))
-	} else if err := os.WriteFile(base+".jstack.txt", out, 0o644); err == nil {
-		notes = append(notes, "job server threads: "+base+".jstack.txt (look for CancellableQueue.put and ActiveBundle.close)")
-	}
-	return strings.Join(notes, "; ")
+	return jobcontrol.DumpHang(stackDir(runner), t.Name())
 }
 
 // stackDir is the job server's state directory: JOBSERVER_STACK_DIR, as jobserver.sh reads it,
