@@ -84,10 +84,49 @@ test-flink: stack-deps
 	    -endpoint=$$(cat $(STACK_DIR)/flink-test/endpoint) -environment_type=LOOPBACK || rc=$$?; \
 	  JOBSERVER_STACK_DIR=$(STACK_DIR)/flink-test bash runners/flink/jobserver.sh stop; exit $$rc
 
-# The Flink end-to-end test with 100 orders, run by make test (2–3 min, mostly the
-# watermark's wall-clock idle advancement closing the last windows).
+# The Flink end-to-end tests, TestFlinkStreaming with 100 orders and
+# TestFlinkRestoreFromCheckpoint at its small default (1,000 orders, ≈ 3,600 of their
+# events a backlog for the restored job), run by make test (≈ 5 min, mostly the watermark's
+# wall-clock idle advancement closing the last windows, once per job).
 test-flink-ci:
 	$(MAKE) test-flink FLINK_ORDERS=100
+
+# Issue 16's completion runs at scale (not part of make test; the lead's command:
+# make test-flink-scale, ≈ 1M events), on a job server of its own (.stack/flink-scale-test,
+# JVM flags SCALE_JAVA_OPTS), stopped afterwards whatever the outcome:
+# 1. testing/bench TestFullGraphScale for each of SCALE_SOURCES: the full graph over
+#    SCALE_ORDERS orders (≈ 4 events each) from a file in Flink's batch translation (file) and
+#    in its streaming translation (stream); each job must finish within SCALE_DEADLINE (else a
+#    goroutine dump and a jstack land next to the job server's log, as in test-flink-hang)
+#    and every table must equal plain Go. A failed run restarts the job server, so that a hung
+#    job does not slow the next one.
+# 2. testing/e2e TestFlinkRestoreFromCheckpoint: SCALE_RESTORE_ORDERS orders read before the
+#    stop, then a backlog of SCALE_ORDERS orders produced into Kinesis while the job is stopped;
+#    the restored job must equal the reference within SCALE_RESTORE_WAIT.
+# SCALE_ORDERS is bench-scale's too.
+.PHONY: test-flink-scale
+SCALE_ORDERS ?= 250000
+SCALE_SOURCES ?= file stream
+SCALE_DEADLINE ?= 30m
+SCALE_RESTORE_ORDERS ?= 5000
+SCALE_RESTORE_WAIT ?= 90m
+SCALE_JAVA_OPTS ?= -Xmx6g
+SCALE_STACK := $(STACK_DIR)/flink-scale-test
+test-flink-scale: stack-deps
+	@# A server left over from an interrupted run may have other JVM flags.
+	JOBSERVER_STACK_DIR=$(SCALE_STACK) bash runners/flink/jobserver.sh stop
+	JOBSERVER_STACK_DIR=$(SCALE_STACK) JOBSERVER_JAVA_OPTS='$(SCALE_JAVA_OPTS)' bash runners/flink/jobserver.sh start
+	export JOBSERVER_STACK_DIR=$(SCALE_STACK) JOBSERVER_JAVA_OPTS='$(SCALE_JAVA_OPTS)'; rc=0; \
+	  for src in $(SCALE_SOURCES); do \
+	    $(GO) test -run '^TestFullGraphScale$$' -count=1 -v -timeout 3h ./testing/bench/ -args -runner=flink \
+	      -endpoint=$$(cat $(SCALE_STACK)/endpoint) -environment_type=LOOPBACK -orders=$(SCALE_ORDERS) \
+	      -source=$$src -scale.deadline=$(SCALE_DEADLINE) || \
+	      { rc=1; bash runners/flink/jobserver.sh stop; bash runners/flink/jobserver.sh start || break; }; \
+	  done; \
+	  [ ! -f $(SCALE_STACK)/endpoint ] || $(GO) test -tags flink -run '^TestFlinkRestoreFromCheckpoint$$' -count=1 -v -timeout 3h \
+	    ./testing/e2e/ -args -flink.restore.orders=$(SCALE_RESTORE_ORDERS) -flink.restore.backlog=$(SCALE_ORDERS) \
+	    -flink.restore.wait=$(SCALE_RESTORE_WAIT) || rc=1; \
+	  bash runners/flink/jobserver.sh stop; exit $$rc
 
 # The reproduction of the Flink data-plane deadlock (runners/README.md, "Known problems"):
 # runners/smoke TestFlinkManyTimersOneBundle, one bundle setting 400 timers on a 64 KiB key,

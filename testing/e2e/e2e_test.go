@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
@@ -28,7 +29,6 @@ import (
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
-	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
@@ -43,6 +43,14 @@ func TestMain(m *testing.M) {
 func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string, cfg simulator.Config, bad []string) []event.Event {
 	t.Helper()
 	evs, payloads, sent := encodeEvents(t, cfg)
+	putEvents(t, ctx, c, stream, evs, payloads, bad)
+	return sent
+}
+
+// putEvents writes the payloads of evs to the stream in order (partition
+// key order_id), then the bad records (partition key "bad").
+func putEvents(t *testing.T, ctx context.Context, c *kinesis.Client, stream string, evs []event.Event, payloads [][]byte, bad []string) {
+	t.Helper()
 	w := kinesisio.NewWriter(c, stream)
 	for i, e := range evs {
 		if err := w.Put(ctx, e.OrderID, payloads[i]); err != nil {
@@ -57,7 +65,6 @@ func produce(t *testing.T, ctx context.Context, c *kinesis.Client, stream string
 	if err := w.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return sent
 }
 
 // encodeEvents generates cfg's events in arrival order with their JSON

@@ -80,6 +80,8 @@ func TestFlinkStreaming(t *testing.T) {
 	src.MaxOutOfOrder = flinkOutOfOrder
 	delivery.Job{Source: src, Graph: opts, Sinks: sinks, CheckpointTable: id + "-cp"}.Assemble(s, checkpoint.Resume{})
 
+	// Registered first, so that it runs after the cancel below.
+	t.Cleanup(func() { removeCheckpoints(t, logFile, logStart, jobName) })
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() {

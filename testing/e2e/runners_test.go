@@ -16,11 +16,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
-	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
@@ -115,10 +115,17 @@ func runnerSimConfig(orders int) simulator.Config {
 // simulated window at once and hide whether idle advancement works.
 func timedBadRecords(t *testing.T, at time.Time) []string {
 	t.Helper()
+	return timedBadRecordsNamed(t, at, "bad")
+}
+
+// timedBadRecordsNamed is timedBadRecords with event and order ids that
+// start with name, for a run that sends more than one set.
+func timedBadRecordsNamed(t *testing.T, at time.Time, name string) []string {
+	t.Helper()
 	ts := at.UTC().Format(time.RFC3339)
 	bad := []string{
-		fmt.Sprintf(`{"event_id":"bad-1","event_type":"teleported","order_id":"o-bad-1","timestamp":%q}`, ts),
-		fmt.Sprintf(`{"event_id":"bad-2","event_type":"order_created","order_id":"o-bad-2","restaurant_id":"r1","timestamp":%q,"location":{"lat":123.0,"lon":13.4},"total_price":-1}`, ts),
+		fmt.Sprintf(`{"event_id":"%s-1","event_type":"teleported","order_id":"o-%[1]s-1","timestamp":%q}`, name, ts),
+		fmt.Sprintf(`{"event_id":"%s-2","event_type":"order_created","order_id":"o-%[1]s-2","restaurant_id":"r1","timestamp":%q,"location":{"lat":123.0,"lon":13.4},"total_price":-1}`, name, ts),
 	}
 	for _, b := range bad {
 		var e event.Event
