@@ -109,7 +109,7 @@ func TestBatchedWritesEqualWrite(t *testing.T) {
 		t.Fatalf("pipeline: %v", err)
 	}
 
-	want, got := filesOf(t, dir("rows")), filesOf(t, dir("batches"))
+	want, got := filesOf(t, filepath.Join(dir("rows"), "b")), filesOf(t, filepath.Join(dir("batches"), "b"))
 	if len(want) == 0 {
 		t.Fatal("Write wrote nothing")
 	}
@@ -134,7 +134,7 @@ func TestBatchedWritesEqualWrite(t *testing.T) {
 	}
 	counted := map[string]map[time.Time]int{"sliding": {}, "fixed": {}}
 	for name := range got {
-		k := parseKey(t, filepath.ToSlash(name))
+		k := parseKey(t, name)
 		body, err := os.ReadFile(filepath.Join(dir("batches"), "b", name))
 		if err != nil {
 			t.Fatal(err)
@@ -153,10 +153,10 @@ func TestBatchedWritesEqualWrite(t *testing.T) {
 	}
 }
 
-// filesOf maps each file under dir (relative to dir/b) to its MD5.
-func filesOf(t *testing.T, dir string) map[string]string {
+// filesOf maps each file under root, by its slash-separated path relative
+// to root, to its MD5 (hex).
+func filesOf(t *testing.T, root string) map[string]string {
 	t.Helper()
-	root := filepath.Join(dir, "b")
 	out := map[string]string{}
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -168,7 +168,7 @@ func filesOf(t *testing.T, dir string) map[string]string {
 		}
 		rel, _ := filepath.Rel(root, path)
 		sum := md5.Sum(body)
-		out[rel] = hex.EncodeToString(sum[:])
+		out[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
 		return nil
 	})
 	if err != nil && !os.IsNotExist(err) {
