@@ -25,7 +25,7 @@
 # process (for Flink also of the job server's JVM, utime+stime from /proc/<pid>/stat around
 # the run), the cores it used (CPU seconds / wall seconds) and its peak RSS.
 #
-#   SCALE_ORDERS=250000 SCALE_TIMEOUT=2700 SCALE_BATCH_PARALLELISM=1 SCALE_WARMUP_ORDERS=10000 PEER_DRIVER_MEMORY=auto \
+#   SCALE_ORDERS=250000 SCALE_TIMEOUT=2700 SCALE_BATCH_PARALLELISM=1 SCALE_WARMUP_ORDERS=100000 PEER_DRIVER_MEMORY=auto \
 #   SCALE_SERIES="plain flink_stream local flink_stream_p2 peer flink_batch" bash testing/bench/scale.sh
 #
 # The Flink series run on a job server of their own (.stack/flink-scale, JOBSERVER_STACK_DIR;
@@ -42,7 +42,7 @@ cd "$root"
 export GONOSUMDB=github.com/apache/beam GOFLAGS=-buildvcs=false
 orders=${SCALE_ORDERS:-250000}
 timeout_s=${SCALE_TIMEOUT:-2700}
-warmup=${SCALE_WARMUP_ORDERS:-10000}
+warmup=${SCALE_WARMUP_ORDERS:-100000}
 replay_chunk=${SCALE_REPLAY_CHUNK:-50000}
 batch_p=${SCALE_BATCH_PARALLELISM:-1}
 series_list=${SCALE_SERIES:-plain flink_stream local flink_stream_p2 peer flink_batch}
@@ -109,8 +109,10 @@ gobench() {
 # died or a run hung on it), then warmed up with one streaming job, unmeasured: a deployment's
 # job server is long-lived, and the first jobs of a fresh JVM also pay for loading and
 # JIT-compiling Flink's and Beam's classes (16 s instead of 7 s at 7,881 events; at 1M events
-# the first large job used 19.5 µs of JVM CPU per event, the next one 14.4). 10,000 orders
-# (≈ 40,000 events, the replayed stream) run long enough for the JIT to compile the hot paths.
+# the first large job used 19.5 µs of JVM CPU per event, the next one 14.4; after a 10,000-order
+# warm-up still 18.2). Measured by hand on one fresh job server, 1M events each: 20.1, then 12.8
+# and 13.1 µs per event, with 60 s and 5 s checkpoints alike. A warm-up of 100,000 orders
+# (≈ 400,000 events, the replayed stream, ≈ 15 s) reached it: 13.6 µs in the next run.
 started=0
 flink_up() {
   JOBSERVER_STACK_DIR=$flink_stack bash runners/flink/jobserver.sh status >/dev/null 2>&1 && return
