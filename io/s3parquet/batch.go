@@ -19,8 +19,8 @@ func init() {
 	register.Emitter3[beam.EventTime, string, []byte]()
 }
 
-// Rows cross the sink's GroupByKey in packs: the length-prefixed canonical
-// encodings (encodeRow) of one or more rows of one group. On a portable
+// Rows cross the sink's GroupByKey in packs: the length-prefixed encodings
+// (rowCodec, codec.go) of one or more rows of one group. On a portable
 // runner every element that crosses costs encoding on both sides and, in
 // Flink's streaming translation, a trigger and state update per element and
 // window; a pack pays that once for many rows. Write sends packs of one row;
@@ -106,15 +106,15 @@ type batchShardFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	codec rowCodec
+	rowCodec rowCodec
 }
 
-func (f *batchShardFn) Setup() { f.codec = codecOfRows(f.Type.T) }
+func (f *batchShardFn) Setup() { f.rowCodec = rowCodecOf(f.Type.T) }
 
 func (f *batchShardFn) ProcessElement(w beam.Window, ts beam.EventTime, b beam.X, emit func(string, []byte)) error {
 	packs := map[groupKey][]byte{}
 	for _, row := range b.(Batch).ParquetRows() {
-		enc, err := f.codec.encode(row)
+		enc, err := f.rowCodec.encode(row)
 		if err != nil {
 			return err
 		}
@@ -138,9 +138,9 @@ type bundlePackFn struct {
 	Type       beam.EncodedType
 	SizeMillis int64
 
-	codec rowCodec
-	packs map[windowGroup]*bundlePack
-	bytes int
+	rowCodec rowCodec
+	packs    map[windowGroup]*bundlePack
+	bytes    int
 }
 
 // windowGroup is a group key within one fixed window (by its start).
@@ -154,7 +154,7 @@ type bundlePack struct {
 	rows   []byte
 }
 
-func (f *bundlePackFn) Setup() { f.codec = codecOfRows(f.Type.T) }
+func (f *bundlePackFn) Setup() { f.rowCodec = rowCodecOf(f.Type.T) }
 
 // StartBundle takes the emitter only because Beam Go requires every method
 // of a DoFn that emits in FinishBundle to list it.
@@ -166,7 +166,7 @@ func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(b
 	ms := mtime.Time(ts).Milliseconds()
 	start := ms - ((ms%f.SizeMillis)+f.SizeMillis)%f.SizeMillis
 	w := window.IntervalWindow{Start: mtime.FromMilliseconds(start), End: mtime.FromMilliseconds(start + f.SizeMillis)}
-	enc, err := f.codec.encode(row)
+	enc, err := f.rowCodec.encode(row)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ type rowCodec interface {
 	// encode returns row's bytes.
 	encode(row any) ([]byte, error)
 	// parquet writes the rows of encoded, in that order, as one object.
-	parquet(encoded [][]byte, codec compress.Codec, rowGroupRows int64) ([]byte, error)
+	parquet(encoded [][]byte, compression compress.Codec, rowGroupRows int64) ([]byte, error)
 }
 
 var (
@@ -47,9 +47,9 @@ func RegisterRowType[T any]() {
 	codecs[t] = &typedCodec[T]{}
 }
 
-// codecOfRows returns the codec of rows of type t: the registered one, else one
+// rowCodecOf returns the codec of rows of type t: the registered one, else one
 // that deconstructs rows through the schema.
-func codecOfRows(t reflect.Type) rowCodec {
+func rowCodecOf(t reflect.Type) rowCodec {
 	codecsMu.RLock()
 	c, ok := codecs[t]
 	codecsMu.RUnlock()
@@ -113,7 +113,7 @@ func (c *typedCodec[T]) encode(row any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (c *typedCodec[T]) parquet(encoded [][]byte, codec compress.Codec, rowGroupRows int64) ([]byte, error) {
+func (c *typedCodec[T]) parquet(encoded [][]byte, compression compress.Codec, rowGroupRows int64) ([]byte, error) {
 	if err := c.init(); err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func (c *typedCodec[T]) parquet(encoded [][]byte, codec compress.Codec, rowGroup
 		rows[i] = r
 	}
 	var buf bytes.Buffer
-	w := parquet.NewGenericWriter[T](&buf, parquet.Compression(codec), parquet.MaxRowsPerRowGroup(rowGroupRows))
+	w := parquet.NewGenericWriter[T](&buf, parquet.Compression(compression), parquet.MaxRowsPerRowGroup(rowGroupRows))
 	if _, err := w.Write(rows); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (c valuesCodec) encode(row any) ([]byte, error) {
 	return encodeRow(c.schema.Deconstruct(nil, row)), nil
 }
 
-func (c valuesCodec) parquet(encoded [][]byte, codec compress.Codec, rowGroupRows int64) ([]byte, error) {
+func (c valuesCodec) parquet(encoded [][]byte, compression compress.Codec, rowGroupRows int64) ([]byte, error) {
 	batch := make([]parquet.Row, len(encoded))
 	for i, e := range encoded {
 		r, err := decodeRow(e)
@@ -160,7 +160,7 @@ func (c valuesCodec) parquet(encoded [][]byte, codec compress.Codec, rowGroupRow
 		batch[i] = r
 	}
 	var buf bytes.Buffer
-	w := parquet.NewWriter(&buf, c.schema, parquet.Compression(codec), parquet.MaxRowsPerRowGroup(rowGroupRows))
+	w := parquet.NewWriter(&buf, c.schema, parquet.Compression(compression), parquet.MaxRowsPerRowGroup(rowGroupRows))
 	if _, err := w.WriteRows(batch); err != nil {
 		return nil, err
 	}

@@ -34,21 +34,22 @@ func Write(s beam.Scope, bucket, table string, col beam.PCollection, opts ...Opt
 }
 
 // parquetShardFn keys each row by its partition hour and shard, and turns it
-// into its canonical encoding (encodeRow), a pack of one row (batch.go): rows
-// cross the GroupByKey as bytes, which the sort needs anyway, instead of through the row type's
-// schema coder, which a Java runner decodes and re-encodes field by field
-// (on Flink, row coders were a fifth of the job server's CPU samples).
+// into its row codec's encoding (codec.go), a pack of one row (batch.go):
+// rows cross the GroupByKey as opaque bytes, which the sort needs anyway,
+// instead of through a Beam row coder, which a Java runner decodes and
+// re-encodes field by field (on Flink, row coders were a fifth of the job
+// server's CPU samples).
 type parquetShardFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	codec rowCodec
+	rowCodec rowCodec
 }
 
-func (f *parquetShardFn) Setup() { f.codec = codecOfRows(f.Type.T) }
+func (f *parquetShardFn) Setup() { f.rowCodec = rowCodecOf(f.Type.T) }
 
 func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, []byte, error) {
-	enc, err := f.codec.encode(row)
+	enc, err := f.rowCodec.encode(row)
 	if err != nil {
 		return "", nil, err
 	}
@@ -60,22 +61,23 @@ type parquetWriteFn struct {
 	Cfg  sinkConfig
 	Type beam.EncodedType
 
-	codec rowCodec
-	out   store
-	rows  beam.Counter
-	objs  beam.Counter
-	bytes beam.Counter
+	rowCodec    rowCodec
+	compression compress.Codec
+	out         store
+	rows        beam.Counter
+	objs        beam.Counter
+	bytes       beam.Counter
 }
 
 func (f *parquetWriteFn) Setup(ctx context.Context) error {
-	f.codec = codecOfRows(f.Type.T)
-	if _, err := codecOf(f.Cfg.Codec); err != nil {
+	f.rowCodec = rowCodecOf(f.Type.T)
+	var err error
+	if f.compression, err = codecOf(f.Cfg.Codec); err != nil {
 		return err
 	}
 	f.rows = beam.NewCounter("s3parquet", "rows_"+f.Cfg.Table)
 	f.objs = beam.NewCounter("s3parquet", "objects_"+f.Cfg.Table)
 	f.bytes = beam.NewCounter("s3parquet", "bytes_"+f.Cfg.Table)
-	var err error
 	f.out, err = newStore(ctx, f.Cfg)
 	return err
 }
@@ -95,9 +97,8 @@ func (f *parquetWriteFn) ProcessElement(ctx context.Context, pn beam.PaneInfo, w
 	sort.Slice(encoded, func(i, j int) bool { return bytes.Compare(encoded[i], encoded[j]) < 0 })
 	// The encoding's length approximates the row's uncompressed size.
 	parts := splitParts(encoded, func(e []byte) int64 { return int64(len(e)) }, f.Cfg.MaxRows, f.Cfg.MaxBytes)
-	codec, _ := codecOf(f.Cfg.Codec)
 	for i, part := range parts {
-		body, err := f.codec.parquet(part, codec, f.Cfg.RowGroupRows)
+		body, err := f.rowCodec.parquet(part, f.compression, f.Cfg.RowGroupRows)
 		if err != nil {
 			return fmt.Errorf("s3parquet: encode %s window %s shard %d: %w", f.Cfg.Table, windowName(w), gk.Shard, err)
 		}
