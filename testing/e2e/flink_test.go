@@ -189,22 +189,17 @@ func fileSize(t *testing.T, file string) int64 {
 // <id>" and "switched from state RUNNING to RESTARTING" lines, written
 // between offsets from and to, for the Flink job that Beam named after
 // jobName ("<jobName>-<user>-<time>-<hex>").
-func checkpointsAndRestarts(t *testing.T, file string, from, to int64, jobName string) (completed, restarts int) {
+func checkpointsAndRestarts(t *testing.T, file string, from, to int64, jobName string) (completed, restarted int) {
 	t.Helper()
-	b, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(len(b)) < to {
+	log := readFrom(t, file, from)
+	if int64(len(log)) < to-from {
 		t.Fatalf("%s shrank during the test: the job server was restarted", file)
 	}
-	log := b[from:to]
-	job := `Job ` + regexp.QuoteMeta(jobName) + `-\S* \(([0-9a-f]{32})\) switched from state `
-	m := regexp.MustCompile(job + `CREATED to RUNNING`).FindSubmatch(log)
-	if m == nil {
+	log = log[:to-from]
+	id := flinkJobID(log, jobName)
+	if id == "" {
 		t.Fatalf("the job server log has no Flink job for %s", jobName)
 	}
-	completed = len(regexp.MustCompile(`Completed checkpoint \d+ for job `+string(m[1])).FindAll(log, -1))
-	restarts = len(regexp.MustCompile(job+`RUNNING to RESTARTING`).FindAll(log, -1))
-	return completed, restarts
+	completed = len(regexp.MustCompile(`Completed checkpoint \d+ for job `+id).FindAll(log, -1))
+	return completed, restarts(log, id)
 }
