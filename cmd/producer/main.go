@@ -28,8 +28,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
+	"github.com/deliverypipe/deliverypipe/io/awsconf"
 )
 
 // options is everything the flags set.

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"golang.org/x/time/rate"
 
+	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
-	"github.com/deliverypipe/deliverypipe/internal/simulator"
 )
 
 // flushEvery bounds how long an event waits in the Kinesis batch, which
