@@ -107,6 +107,7 @@ type batchShardFn struct {
 	Type beam.EncodedType
 
 	rowCodec rowCodec
+	scratch  []byte // one row's encoding, copied into its pack
 }
 
 func (f *batchShardFn) Setup() { f.rowCodec = rowCodecOf(f.Type.T) }
@@ -114,10 +115,11 @@ func (f *batchShardFn) Setup() { f.rowCodec = rowCodecOf(f.Type.T) }
 func (f *batchShardFn) ProcessElement(w beam.Window, ts beam.EventTime, b beam.X, emit func(string, []byte)) error {
 	packs := map[groupKey][]byte{}
 	for _, row := range b.(Batch).ParquetRows() {
-		enc, err := f.rowCodec.encode(row)
+		enc, err := f.rowCodec.appendEncoded(f.scratch[:0], row)
 		if err != nil {
 			return err
 		}
+		f.scratch = enc
 		gk := rowGroupKey(row, enc, w, ts, f.Cfg.Shards)
 		packs[gk] = appendPacked(packs[gk], enc)
 	}
@@ -139,6 +141,7 @@ type bundlePackFn struct {
 	SizeMillis int64
 
 	rowCodec rowCodec
+	scratch  []byte // one row's encoding, copied into its pack
 	packs    map[windowGroup]*bundlePack
 	bytes    int
 }
@@ -166,10 +169,11 @@ func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(b
 	ms := mtime.Time(ts).Milliseconds()
 	start := ms - ((ms%f.SizeMillis)+f.SizeMillis)%f.SizeMillis
 	w := window.IntervalWindow{Start: mtime.FromMilliseconds(start), End: mtime.FromMilliseconds(start + f.SizeMillis)}
-	enc, err := f.rowCodec.encode(row)
+	enc, err := f.rowCodec.appendEncoded(f.scratch[:0], row)
 	if err != nil {
 		return err
 	}
+	f.scratch = enc
 	k := windowGroup{start: start, gk: rowGroupKey(row, enc, w, ts, f.Cfg.Shards)}
 	p := f.packs[k]
 	if p == nil {

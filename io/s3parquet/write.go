@@ -49,7 +49,7 @@ type parquetShardFn struct {
 func (f *parquetShardFn) Setup() { f.rowCodec = rowCodecOf(f.Type.T) }
 
 func (f *parquetShardFn) ProcessElement(w beam.Window, ts beam.EventTime, row beam.X) (string, []byte, error) {
-	enc, err := f.rowCodec.encode(row)
+	enc, err := f.rowCodec.appendEncoded(nil, row)
 	if err != nil {
 		return "", nil, err
 	}

@@ -193,3 +193,31 @@ func AppendVarint(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
 
 // AppendUvarint appends an unsigned varint.
 func AppendUvarint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
+
+// AppendBools appends up to eight bools as one byte, the first in its
+// lowest bit.
+func AppendBools(b []byte, bs ...bool) []byte {
+	if len(bs) > 8 {
+		panic("wire: more than eight bools in a byte")
+	}
+	var f byte
+	for i, v := range bs {
+		if v {
+			f |= 1 << i
+		}
+	}
+	return append(b, f)
+}
+
+// Bools reads what AppendBools wrote into ps; a bit set beyond them is
+// corrupt.
+func (d *Decoder) Bools(ps ...*bool) {
+	f := d.Byte()
+	if f>>len(ps) != 0 {
+		d.fail("bool flags beyond the fields")
+		return
+	}
+	for i, p := range ps {
+		*p = f&(1<<i) != 0
+	}
+}
