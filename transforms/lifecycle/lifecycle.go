@@ -239,6 +239,8 @@ type trackFn struct {
 	// is written once, when the bundle finishes, instead of after every
 	// batch and timer. Dropped when the bundle ends.
 	cells map[string]*cell
+	// holds is save's scratch: each tick's earliest hold.
+	holds map[int64]int64
 }
 
 // cell is a key's state as last read or written in this bundle.
@@ -368,32 +370,38 @@ func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Prov
 		return fmt.Errorf("lifecycle: timer tag %q of key %q: %w", timer.Tag, key, err)
 	}
 	st.Armed = slices.DeleteFunc(st.Armed, func(a armedTimer) bool { return a.Tick <= now })
-	kept := st.Orders[:0]
-	for _, o := range st.Orders {
-		if !o.Emitted && f.fireAt(&o) <= now {
+	// In place, by index: an orderState is large, and a cell has many.
+	kept := 0
+	for i := range st.Orders {
+		o := &st.Orders[i]
+		if !o.Emitted && f.fireAt(o) <= now {
 			o.Fact.finish()
 			if o.Fact.Complete {
 				emittedCount.Inc(ctx, 1)
 			} else {
 				expiredCount.Inc(ctx, 1)
 			}
-			emit(mtime.FromMilliseconds(f.factAt(&o)), o.Fact)
+			emit(mtime.FromMilliseconds(f.factAt(o)), o.Fact)
 			o.Emitted = true
 			// From now on the order is remembered for dedup only (its
 			// times and event hashes): the rest of the fact would only
 			// make the cell, written whole, larger.
 			o.Fact = OrderFact{OrderID: o.Fact.OrderID}
 		}
-		if o.Emitted && f.forgetAt(&o) <= now {
+		if o.Emitted && f.forgetAt(o) <= now {
 			forgottenCount.Inc(ctx, 1)
 			continue
 		}
-		kept = append(kept, o)
+		if kept != i {
+			st.Orders[kept] = *o
+		}
+		kept++
 	}
-	if len(kept) < len(st.Orders) {
+	if kept < len(st.Orders) {
 		c.index = nil // positions moved
+		clear(st.Orders[kept:])
+		st.Orders = st.Orders[:kept]
 	}
-	st.Orders = kept
 	return f.save(sp, tp, key, c)
 }
 
@@ -414,11 +422,25 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, c *cel
 		c.index = nil
 		return f.flushUncached(key, c)
 	}
-	holds := map[int64]int64{}
+	// Each tick's earliest hold, in a map kept between calls (cleared, not
+	// reallocated), asked only when an order's tick differs from the one
+	// before it: orders are in first-seen order, so neighbours often share
+	// a tick.
+	if f.holds == nil {
+		f.holds = map[int64]int64{}
+	}
+	holds := f.holds
+	clear(holds)
+	seen, lastTick, lastHold := false, int64(0), int64(0)
 	due := func(tick, hold int64) {
-		if h, ok := holds[tick]; !ok || hold < h {
-			holds[tick] = hold
+		if seen && tick == lastTick && hold >= lastHold {
+			return
 		}
+		if h, ok := holds[tick]; ok && h <= hold {
+			hold = h
+		}
+		holds[tick] = hold
+		seen, lastTick, lastHold = true, tick, hold
 	}
 	for i := range st.Orders {
 		o := &st.Orders[i]
