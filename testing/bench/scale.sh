@@ -25,6 +25,9 @@
 # process (for Flink also of the job server's JVM, utime+stime from /proc/<pid>/stat around
 # the run), the cores it used (CPU seconds / wall seconds) and its peak RSS.
 #
+# Before the series it notes the machine's speed (a parse micro-benchmark), since the figures
+# of one machine on different days differ by more than the changes they measure.
+#
 #   SCALE_ORDERS=250000 SCALE_TIMEOUT=2700 SCALE_BATCH_PARALLELISM=1 SCALE_WARMUP_ORDERS=100000 PEER_DRIVER_MEMORY=auto \
 #   SCALE_SERIES="plain flink_stream local flink_stream_p2 peer flink_batch" bash testing/bench/scale.sh
 #
@@ -61,6 +64,13 @@ note() { echo "# $*" | tee -a "$results"; }
 note "uptime at start: $(uptime)"
 note "orders=$orders (seed 1), series: $series_list"
 go test -c -o "$bin" ./testing/bench/ || die "building the benchmark binary failed"
+# The machine's speed, so that runs on different days compare: the same CPU-bound code
+# (parse.DecodeValidate of one 376-byte event) measured 1,385-1,512 ns/op in the fifth round of
+# 2026-11-26 (docs/benchmarks.md) and 2,112-2,429 on 2026-12-02, when plain Go was 1.7x slower
+# than in the run before.
+speed=$(go test -run '^$' -bench '^BenchmarkDecodeValidate$' -benchtime 2s -count 3 ./transforms/parse 2>/dev/null |
+  awk '/^BenchmarkDecodeValidate/ {printf "%s%s", sep, $3; sep=", "}')
+note "machine speed: BenchmarkDecodeValidate ${speed:-n/a} ns/op (1,385-1,512 on 2026-11-26)"
 
 # result NAME STATUS [KEY=VALUE...]: one line of results.txt for scale_summary.py, with the
 # series' $tags (its parallelism).
