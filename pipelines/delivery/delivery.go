@@ -120,9 +120,9 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 		// Flink against the default 16 (docs/benchmarks.md).
 		aopts = append(aopts, kpi.WithBuckets(onTimeOnlyKPIBuckets))
 	}
-	deliveries := lifecycle.Deliveries(s, facts)
-	restaurants := kpi.RestaurantKPIBatches(s, events, deliveries, w, aopts...)
-	zones := kpi.ZoneKPIBatches(s, enriched, deliveries, w, aopts...)
+	delivered := deliveries(s, facts)
+	restaurants := kpi.RestaurantKPIBatches(s, events, delivered, w, aopts...)
+	zones := kpi.ZoneKPIBatches(s, zonedEvents(s, enriched), delivered, w, aopts...)
 	return Outputs{
 		Enriched:        enriched,
 		DeadLetters:     dead,

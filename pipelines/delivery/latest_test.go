@@ -21,14 +21,13 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
 	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/stepsource"
-	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
 
 func init() {
 	register.Function2x0(latestTestDeliveries)
-	register.Function1x1(latestTestInZoneU0)
+	register.Function1x2(latestTestInZoneU0)
 }
 
 // latestTestDeliveries turns each delivered event into a 12-minute delivery
@@ -39,7 +38,7 @@ func latestTestDeliveries(e event.Event, emit func(kpi.Delivery)) {
 	}
 }
 
-func latestTestInZoneU0(e event.Event) enrich.Enriched { return enrich.Enriched{Event: e, Zone: "u0"} }
+func latestTestInZoneU0(e event.Event) (string, event.Event) { return "u0", e }
 
 // objectPaneRE takes the window start and pane out of an object's name.
 var objectPaneRE = regexp.MustCompile(`/(\d{8}T\d{6}Z)-\d{8}T\d{6}Z-p(\d+)-s\d+(-part\d+)?\.parquet$`)

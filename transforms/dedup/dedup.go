@@ -28,8 +28,8 @@ func init() {
 const DefaultHorizon = time.Hour
 
 // Duplicates counts the events dropped as repeats, here and wherever else
-// the pipeline deduplicates (lifecycle.Track): one counter for the
-// read = valid + dead-lettered + duplicates balance.
+// the pipeline deduplicates (lifecycle.Track declares the same counter): one
+// counter for the read = valid + dead-lettered + duplicates balance.
 var Duplicates = beam.NewCounter("dedup", "duplicates")
 
 // Option configures Dedup.

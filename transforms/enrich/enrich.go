@@ -102,7 +102,7 @@ func (f *enrichFn) ProcessElement(ctx context.Context, e event.Event, emit func(
 
 // Enrich returns e with its dimension attributes and zone.
 func (d *Dimensions) Enrich(e event.Event) Enriched {
-	out := Enriched{Event: e, Zone: Zone(e.Location)}
+	out := Enriched{Event: e, Zone: event.Zone(e.Location)}
 	if r, ok := d.Restaurants[e.RestaurantID]; ok {
 		out.RestaurantName, out.Cuisine = r.Name, r.Cuisine
 	} else {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
-	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
@@ -40,11 +39,12 @@ func ExampleRestaurantKPIs() {
 	_ = rows
 }
 
-// Per-zone KPIs take enriched events, whose Zone is the geohash of the event location.
+// Per-zone KPIs take events keyed by their zone, the geohash of the event's location.
 func ExampleZoneKPIs() {
 	_, s := beam.NewPipelineWithRoot()
-	events := beam.Create(s, enrich.Enriched{Event: event.Event{EventID: "e-1", EventType: event.OrderAccepted, DriverID: "d-1"}, Zone: "u33dc0"})
-	deliveries := beam.Create(s, kpi.Delivery{OrderID: "o-0", Zone: "u33dc0", Minutes: 18})
+	e := event.Event{EventID: "e-1", EventType: event.OrderAccepted, DriverID: "d-1", Location: event.Location{Lat: 52.52, Lon: 13.405}}
+	events := beam.ParDo(s, func(e event.Event) (string, event.Event) { return event.Zone(e.Location), e }, beam.Create(s, e))
+	deliveries := beam.Create(s, kpi.Delivery{OrderID: "o-0", Zone: "u33dbc", Minutes: 18})
 	w := kpi.Windows{Size: kpi.DefaultSize, Period: kpi.DefaultPeriod, AllowedLateness: kpi.DefaultAllowedLateness}
 	rows := kpi.ZoneKPIs(s, events, deliveries, w) // PCollection<kpi.ZoneKPI>
 	_ = rows

@@ -10,13 +10,12 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
-	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func init() {
 	register.Function1x2(stampEvent)
-	register.Function1x2(stampEnriched)
+	register.Function1x3(stampZoned)
 	register.Function1x2(stampDelivery)
 	register.Function1x1(formatRestaurantKPI)
 	register.Function1x1(formatZoneKPI)
@@ -32,8 +31,14 @@ func stampEvent(e event.Event) (beam.EventTime, event.Event) {
 	return mtime.FromMilliseconds(e.EventTimeMillis), e
 }
 
-func stampEnriched(e enrich.Enriched) (beam.EventTime, enrich.Enriched) {
-	return mtime.FromMilliseconds(e.Event.EventTimeMillis), e
+// zonedEvent is a test event with the zone it counts in.
+type zonedEvent struct {
+	Zone  string
+	Event event.Event
+}
+
+func stampZoned(z zonedEvent) (beam.EventTime, string, event.Event) {
+	return mtime.FromMilliseconds(z.Event.EventTimeMillis), z.Zone, z.Event
 }
 
 func stampDelivery(d timedDelivery) (beam.EventTime, Delivery) {
@@ -97,8 +102,8 @@ var onTime2m = Windows{Size: 2 * time.Minute, Period: time.Minute, Options: []Wi
 
 func TestZoneKPIs(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
-	in := func(zone string, e event.Event) enrich.Enriched { return enrich.Enriched{Event: e, Zone: zone} }
-	events := []enrich.Enriched{
+	in := func(zone string, e event.Event) zonedEvent { return zonedEvent{Zone: zone, Event: e} }
+	events := []zonedEvent{
 		in("u0", order("o1", "r-1", "", event.OrderCreated, t0+10*sec, 10)),
 		in("u0", order("o1", "r-1", "d-1", event.OrderAccepted, t0+20*sec, 0)),
 		in("u0", order("o2", "r-1", "d-2", event.OrderAccepted, t0+30*sec, 0)),
@@ -106,7 +111,7 @@ func TestZoneKPIs(t *testing.T) {
 		in("u1", order("o1", "r-1", "d-1", event.Delivered, t0+80*sec, 0)),
 	}
 	deliveries := []timedDelivery{{t0 + 80*sec, Delivery{OrderID: "o1", RestaurantID: "r-1", DriverID: "d-1", Zone: "u1", Minutes: 30}}}
-	ev := beam.ParDo(s, stampEnriched, beam.CreateList(s, events))
+	ev := beam.ParDo(s, stampZoned, beam.CreateList(s, events))
 	dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
 	got := beam.ParDo(s, formatZoneKPI, ZoneKPIs(s, ev, dv, onTime2m))
 	// By hand: u0 has drivers d-1, d-2 in [-1,1) and [0,2); the delivery at
@@ -177,7 +182,7 @@ func TestCombinerMerge(t *testing.T) {
 
 func init() {
 	register.Function2x0(testDeliveries)
-	register.Function1x1(inZoneU0)
+	register.Function1x2(inZoneU0)
 	register.Function1x1(formatRestaurantPane)
 	register.Function1x1(formatZonePane)
 }
@@ -189,7 +194,7 @@ func testDeliveries(e event.Event, emit func(Delivery)) {
 	}
 }
 
-func inZoneU0(e event.Event) enrich.Enriched { return enrich.Enriched{Event: e, Zone: "u0"} }
+func inZoneU0(e event.Event) (string, event.Event) { return "u0", e }
 
 func formatRestaurantPane(k RestaurantKPI) string {
 	return fmt.Sprintf("[%d,%d) #%d %s %s c=%d d=%d gmv=%.2f n=%d p50=%g",

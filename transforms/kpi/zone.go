@@ -6,11 +6,11 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/deliverypipe/deliverypipe/transforms/enrich"
+	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func init() {
-	register.Function2x0(zoneOfEvent)
+	register.Function3x0(zoneOfEvent)
 	register.Function2x0(zoneOfDelivery)
 	register.Function4x1(foldZoneKPIs)
 	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
@@ -38,9 +38,11 @@ type ZoneKPI struct {
 // ZoneKPIs computes the RestaurantKPIs measures per delivery zone, plus the
 // number of distinct active drivers (an exact set in the accumulator).
 //
-// events is a PCollection<enrich.Enriched> (an event counts in the zone of
-// its own location) and deliveries a PCollection<Delivery> (counted in
-// Delivery.Zone), both timestamped with event time and unwindowed. The
+// events is a PCollection<KV<string, event.Event>>, each event keyed by the
+// zone of its own location (event.Zone; the pipeline takes it from
+// enrichment, which computes it anyway), and deliveries a
+// PCollection<Delivery> (counted in Delivery.Zone), both timestamped with
+// event time and unwindowed. An empty zone is not counted. The
 // result is a PCollection<ZoneKPI>, pre-aggregated, windowed, grouped and
 // folded like RestaurantKPIs.
 func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
@@ -65,9 +67,9 @@ func ZoneKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows
 	return batches
 }
 
-func zoneOfEvent(e enrich.Enriched, emit func(string, observation)) {
-	if e.Zone != "" {
-		emit(e.Zone, observeEvent(e.Event))
+func zoneOfEvent(zone string, e event.Event, emit func(string, observation)) {
+	if zone != "" {
+		emit(zone, observeEvent(e))
 	}
 }
 

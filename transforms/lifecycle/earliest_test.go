@@ -13,15 +13,20 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
-	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
 
 func init() {
-	register.Function1x1(formatDelivery)
+	register.Function2x0(formatDelivery)
 	register.Function1x1(formatStepTimes)
 }
 
-func formatDelivery(d kpi.Delivery) string { return fmt.Sprintf("%s %g", d.OrderID, d.Minutes) }
+// formatDelivery renders the delivery minutes of a fact whose pick-up and
+// delivery were both seen.
+func formatDelivery(f OrderFact, emit func(string)) {
+	if f.PickedUpMillis != 0 && f.DeliveredMillis != 0 {
+		emit(fmt.Sprintf("%s %g", f.OrderID, f.DeliveryMinutes))
+	}
+}
 
 // formatStepTimes renders the times a fact keeps, in ms, exactly.
 func formatStepTimes(f OrderFact) string {
@@ -74,7 +79,7 @@ func TestEarliestStepTime(t *testing.T) {
 		"A@30 c=0 a=-1 p=10 d=30 x=-1 prep=10 del=20 tot=30 cancelled=false complete=true zone=u33dc0",
 		"B@40 c=1 a=-1 p=11 d=40 x=-1 prep=10 del=29 tot=39 cancelled=false complete=true zone=u33dc0",
 	)
-	passert.Equals(s, beam.ParDo(s, formatDelivery, Deliveries(s, facts)), "A 20", "B 29")
+	passert.Equals(s, beam.ParDo(s, formatDelivery, facts), "A 20", "B 29")
 	ptest.RunAndValidate(t, p)
 }
 
@@ -145,6 +150,6 @@ func TestEarliestStepTimeSimulated(t *testing.T) {
 	p, s := beam.NewPipelineWithRoot()
 	_, facts := Track(s, teststream.Create(s, c))
 	passert.Equals(s, beam.ParDo(s, formatStepTimes, facts), want...)
-	passert.Equals(s, beam.ParDo(s, formatDelivery, Deliveries(s, facts)), wantDeliveries...)
+	passert.Equals(s, beam.ParDo(s, formatDelivery, facts), wantDeliveries...)
 	ptest.RunAndValidate(t, p)
 }

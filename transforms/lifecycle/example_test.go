@@ -16,6 +16,5 @@ func ExampleTrack() {
 	_, s := beam.NewPipelineWithRoot()
 	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1"}) // stamped with event time in a real graph (parse.WithEventTime)
 	unique, facts := lifecycle.Track(s, events, lifecycle.WithHorizon(2*time.Hour), lifecycle.WithBuckets(64))
-	deliveries := lifecycle.Deliveries(s, facts) // PCollection<kpi.Delivery>
-	_, _ = unique, deliveries
+	_, _ = unique, facts // PCollection<event.Event>, PCollection<lifecycle.OrderFact>
 }

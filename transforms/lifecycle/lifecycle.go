@@ -19,18 +19,13 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/timers"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/deliverypipe/deliverypipe/transforms/dedup"
-	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
-	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
 
 func init() {
 	register.DoFn7x1[context.Context, state.Provider, timers.Provider, string, batch, func(beam.EventTime, event.Event), func(beam.EventTime, OrderFact), error](&trackFn{})
 	register.Emitter2[beam.EventTime, event.Event]()
 	register.Emitter2[beam.EventTime, OrderFact]()
-	register.Function2x0(toDelivery)
-	register.Emitter1[kpi.Delivery]()
 	beam.RegisterType(reflect.TypeFor[OrderFact]())
 	beam.RegisterType(reflect.TypeFor[trackFn]())
 }
@@ -71,6 +66,10 @@ var (
 	// forgottenCount counts orders whose state was dropped: at the end of a
 	// bounded run it equals emitted + expired when all state has expired.
 	forgottenCount = beam.NewCounter("lifecycle", "forgotten")
+	// duplicates is the counter dedup.Duplicates names, the one counter of
+	// repeats for the read = valid + dead-lettered + duplicates balance,
+	// declared here so that the lifecycle does not import the dedup stage.
+	duplicates = beam.NewCounter("dedup", "duplicates")
 )
 
 // Option configures Track.
@@ -163,18 +162,6 @@ func Track(s beam.Scope, events beam.PCollection, opts ...Option) (unique, facts
 	batches := beam.ParDo(s, &batchFn{Buckets: fn.Buckets, MaxBuffered: maxBuffered}, events)
 	outs := beam.ParDoN(s, fn, batches)
 	return outs[0], outs[1]
-}
-
-// Deliveries turns facts (a PCollection<OrderFact>) into the kpi.Delivery
-// of every delivered order with a known pick-up time, keeping timestamps.
-func Deliveries(s beam.Scope, facts beam.PCollection) beam.PCollection {
-	return beam.ParDo(s.Scope("lifecycle.Deliveries"), toDelivery, facts)
-}
-
-func toDelivery(f OrderFact, emit func(kpi.Delivery)) {
-	if f.DeliveredMillis != 0 && f.PickedUpMillis != 0 {
-		emit(kpi.Delivery{OrderID: f.OrderID, RestaurantID: f.RestaurantID, DriverID: f.DriverID, Zone: f.Zone, Minutes: f.DeliveryMinutes})
-	}
 }
 
 // bucketKey is the state key of an order: its bucket, or the order id itself
@@ -336,7 +323,7 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 		o := &st.Orders[i]
 		h := eventHash(e.EventID)
 		if slices.Contains(o.EventHashes, h) {
-			dedup.Duplicates.Inc(ctx, 1)
+			duplicates.Inc(ctx, 1)
 			continue
 		}
 		o.EventHashes = append(o.EventHashes, h)
@@ -541,7 +528,7 @@ func (o *orderState) add(e event.Event) {
 	case event.Delivered:
 		if fa.DeliveredMillis == 0 || t < fa.DeliveredMillis {
 			fa.DeliveredMillis = t
-			fa.Zone = enrich.Zone(e.Location)
+			fa.Zone = event.Zone(e.Location)
 		}
 	case event.Cancelled:
 		fa.CancelledMillis = earliest(fa.CancelledMillis, t)
