@@ -23,9 +23,9 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
-	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
 
 // screenshotPath is where the test leaves its screenshot (out/ is ignored by git).
@@ -37,8 +37,8 @@ func TestMain(m *testing.M) { localstack.Main(m) }
 // over 20 minutes, restaurant and zone items in the two latest tiling
 // windows and in one overlapping window that the hour figures must skip.
 type fixture struct {
-	eventTypes  []kpiItem
-	entities    []kpiItem
+	eventTypes  []tables.KPIItem
+	entities    []tables.KPIItem
 	latest      int64
 	statuses    map[string]int
 	dlqObjects  map[string]int // key → lines
@@ -53,21 +53,21 @@ func newFixture() fixture {
 	for i := int64(0); i < 20; i++ {
 		start := f.latest - i*minute
 		for j, t := range event.Types {
-			f.eventTypes = append(f.eventTypes, kpiItem{
-				PK: kpi.EventTypeKey(string(t)), SK: start, WindowEnd: start + f.windowMs,
+			f.eventTypes = append(f.eventTypes, tables.KPIItem{
+				PK: tables.EventTypeKey(string(t)), SK: start, WindowEnd: start + f.windowMs,
 				Pane: 0, Timing: "ON_TIME", EventType: string(t), Count: 100 + 7*int64(j) + 3*i,
 			})
 		}
 	}
 	// An old window outside the hour: must not change any figure.
-	f.eventTypes = append(f.eventTypes, kpiItem{PK: kpi.EventTypeKey("order_created"), SK: f.latest - 3*time.Hour.Milliseconds(),
+	f.eventTypes = append(f.eventTypes, tables.KPIItem{PK: tables.EventTypeKey("order_created"), SK: f.latest - 3*time.Hour.Milliseconds(),
 		WindowEnd: f.latest - 3*time.Hour.Milliseconds() + f.windowMs, EventType: "order_created", Count: 99999})
 	f.restaurants = map[string]bool{}
 	add := func(pk string, sk int64, n int64, mean, p50, p90, gmv float64) {
-		f.entities = append(f.entities, kpiItem{PK: pk, SK: sk, WindowEnd: sk + f.windowMs, Timing: "ON_TIME",
+		f.entities = append(f.entities, tables.KPIItem{PK: pk, SK: sk, WindowEnd: sk + f.windowMs, Timing: "ON_TIME",
 			OrdersCreated: n + 1, OrdersDelivered: n, DeliveryCount: n, DeliveryMinMean: mean,
 			DeliveryMinP50: p50, DeliveryMinP90: p90, GMV: gmv})
-		if id, ok := strings.CutPrefix(pk, restaurantPrefix); ok {
+		if id, ok := strings.CutPrefix(pk, "restaurant#"); ok {
 			f.restaurants[id] = true
 		}
 	}
@@ -114,7 +114,7 @@ func (f fixture) want() map[string]string {
 		s.mean += n * it.DeliveryMinMean
 		s.p50 += n * it.DeliveryMinP50
 		s.p90 += n * it.DeliveryMinP90
-		if strings.HasPrefix(it.PK, restaurantPrefix) {
+		if strings.HasPrefix(it.PK, "restaurant#") {
 			gmv += it.GMV
 		}
 	}
@@ -122,11 +122,11 @@ func (f fixture) want() map[string]string {
 	slowest := ""
 	slowMean := 0.0
 	for pk, s := range per {
-		if id, ok := strings.CutPrefix(pk, zonePrefix); ok {
+		if id, ok := strings.CutPrefix(pk, "zone#"); ok {
 			w["zone."+id+".deliveries"] = fmt.Sprint(s.n)
 			w["zone."+id+".p50"] = fmt.Sprintf("%.1f", s.p50/s.n)
 			w["zone."+id+".p90"] = fmt.Sprintf("%.1f", s.p90/s.n)
-		} else if id, ok := strings.CutPrefix(pk, restaurantPrefix); ok && s.mean/s.n > slowMean {
+		} else if id, ok := strings.CutPrefix(pk, "restaurant#"); ok && s.mean/s.n > slowMean {
 			slowest, slowMean = id, s.mean/s.n
 		}
 	}

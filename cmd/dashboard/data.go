@@ -17,38 +17,9 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
-	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
-
-// Key prefixes of the KPI table's partition keys (see io/dynamodbio).
-const (
-	restaurantPrefix = "restaurant#"
-	zonePrefix       = "zone#"
-)
-
-// kpiItem is any window KPI item of the KPI table: the event-type items of
-// kpi.EventTypeItem and the restaurant/zone items that carry the fields of
-// kpi.RestaurantKPI and kpi.ZoneKPI under the same attribute names. Absent
-// attributes decode as zero.
-type kpiItem struct {
-	PK              string  `dynamodbav:"pk"`
-	SK              int64   `dynamodbav:"sk"`
-	WindowEnd       int64   `dynamodbav:"window_end"`
-	Pane            int64   `dynamodbav:"pane"`
-	Timing          string  `dynamodbav:"timing"`
-	EventType       string  `dynamodbav:"event_type"`
-	Count           int64   `dynamodbav:"count"`
-	OrdersCreated   int64   `dynamodbav:"orders_created"`
-	OrdersDelivered int64   `dynamodbav:"orders_delivered"`
-	OrdersCancelled int64   `dynamodbav:"orders_cancelled"`
-	GMV             float64 `dynamodbav:"gmv"`
-	DeliveryCount   int64   `dynamodbav:"delivery_count"`
-	DeliveryMinMean float64 `dynamodbav:"delivery_min_mean"`
-	DeliveryMinP50  float64 `dynamodbav:"delivery_min_p50"`
-	DeliveryMinP90  float64 `dynamodbav:"delivery_min_p90"`
-	ActiveDrivers   int64   `dynamodbav:"active_drivers"`
-}
 
 // checkpointItem is one shard's row of the checkpoint table. The table is
 // owned by the checkpoint stage; the dashboard reads only these attributes
@@ -200,15 +171,15 @@ func (r *reader) summary(ctx context.Context) (*Summary, error) {
 // scanKPIs reads the whole KPI table. The table holds one item per entity
 // and window, so a scan is what a dashboard over all restaurants and zones
 // needs; for large tables keep the table's TTL short or add an index on sk.
-func (r *reader) scanKPIs(ctx context.Context) ([]kpiItem, error) {
-	var out []kpiItem
+func (r *reader) scanKPIs(ctx context.Context) ([]tables.KPIItem, error) {
+	var out []tables.KPIItem
 	pages := dynamodb.NewScanPaginator(r.ddb, &dynamodb.ScanInput{TableName: aws.String(r.src.KPITable)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("scanning KPI table %s: %w", r.src.KPITable, err)
 		}
-		var items []kpiItem
+		var items []tables.KPIItem
 		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
 			return nil, fmt.Errorf("decoding items of KPI table %s: %w", r.src.KPITable, err)
 		}
@@ -218,7 +189,7 @@ func (r *reader) scanKPIs(ctx context.Context) ([]kpiItem, error) {
 }
 
 // summarize computes the page's figures from the KPI items.
-func summarize(items []kpiItem, horizon time.Duration, slowestN int) *Summary {
+func summarize(items []tables.KPIItem, horizon time.Duration, slowestN int) *Summary {
 	sum := &Summary{}
 	for _, t := range event.Types {
 		sum.EventTypes = append(sum.EventTypes, string(t))
@@ -226,7 +197,7 @@ func summarize(items []kpiItem, horizon time.Duration, slowestN int) *Summary {
 	var latest int64 = -1
 	var size int64
 	for _, it := range items {
-		if strings.HasPrefix(it.PK, kpi.EventTypeKey("")) && it.SK > latest {
+		if strings.HasPrefix(it.PK, tables.EventTypeKey("")) && it.SK > latest {
 			latest, size = it.SK, it.WindowEnd-it.SK
 		}
 	}
@@ -246,7 +217,7 @@ func summarize(items []kpiItem, horizon time.Duration, slowestN int) *Summary {
 			continue
 		}
 		switch {
-		case strings.HasPrefix(it.PK, kpi.EventTypeKey("")):
+		case strings.HasPrefix(it.PK, tables.EventTypeKey("")):
 			w := windows[it.SK]
 			if w == nil {
 				w = &WindowCounts{Start: it.SK, End: it.WindowEnd, Counts: map[string]int64{}}
@@ -256,17 +227,17 @@ func summarize(items []kpiItem, horizon time.Duration, slowestN int) *Summary {
 			if it.Pane >= w.Pane {
 				w.Pane, w.Timing = it.Pane, it.Timing
 			}
-		case strings.HasPrefix(it.PK, restaurantPrefix):
+		case strings.HasPrefix(it.PK, tables.RestaurantPrefix):
 			gmv[it.SK] += it.GMV
 			if tiles[it.SK] {
-				add(restaurants, strings.TrimPrefix(it.PK, restaurantPrefix), it)
+				add(restaurants, strings.TrimPrefix(it.PK, tables.RestaurantPrefix), it)
 				sum.Hour.GMV += it.GMV
 				sum.Hour.HasGMV = true
 				sum.Hour.OrdersCreated += it.OrdersCreated
 			}
-		case strings.HasPrefix(it.PK, zonePrefix):
+		case strings.HasPrefix(it.PK, tables.ZonePrefix):
 			if tiles[it.SK] {
-				add(zones, strings.TrimPrefix(it.PK, zonePrefix), it)
+				add(zones, strings.TrimPrefix(it.PK, tables.ZonePrefix), it)
 			}
 		}
 	}
@@ -303,7 +274,7 @@ type acc struct {
 	mean, p50, p90, gm float64
 }
 
-func add(m map[string]*acc, id string, it kpiItem) {
+func add(m map[string]*acc, id string, it tables.KPIItem) {
 	a := m[id]
 	if a == nil {
 		a = &acc{}

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 )
 
 func TestCountLines(t *testing.T) {
@@ -27,15 +29,15 @@ func TestCountLines(t *testing.T) {
 func TestSummarizeWindows(t *testing.T) {
 	const min = int64(60_000)
 	latest := int64(1_710_072_000_000)
-	et := func(typ string, start, count int64) kpiItem {
-		return kpiItem{PK: "event_type#" + typ, SK: start, WindowEnd: start + 5*min, EventType: typ, Count: count}
+	et := func(typ string, start, count int64) tables.KPIItem {
+		return tables.KPIItem{PK: "event_type#" + typ, SK: start, WindowEnd: start + 5*min, EventType: typ, Count: count}
 	}
-	rest := func(id string, start int64, n int64, mean, gmv float64) kpiItem {
-		return kpiItem{PK: restaurantPrefix + id, SK: start, WindowEnd: start + 5*min, DeliveryCount: n, DeliveryMinMean: mean, GMV: gmv}
+	rest := func(id string, start int64, n int64, mean, gmv float64) tables.KPIItem {
+		return tables.KPIItem{PK: "restaurant#" + id, SK: start, WindowEnd: start + 5*min, DeliveryCount: n, DeliveryMinMean: mean, GMV: gmv}
 	}
 	for _, tc := range []struct {
 		name        string
-		items       []kpiItem
+		items       []tables.KPIItem
 		horizon     time.Duration
 		wantWindows int
 		wantGMV     float64
@@ -44,7 +46,7 @@ func TestSummarizeWindows(t *testing.T) {
 		{name: "empty table", horizon: time.Hour},
 		{
 			name: "old windows outside the horizon are ignored",
-			items: []kpiItem{
+			items: []tables.KPIItem{
 				et("delivered", latest, 3), et("delivered", latest-min, 2), et("delivered", latest-2*time.Hour.Milliseconds(), 9),
 				rest("a", latest, 2, 10, 5), rest("a", latest-2*time.Hour.Milliseconds(), 2, 99, 100),
 			},
@@ -52,7 +54,7 @@ func TestSummarizeWindows(t *testing.T) {
 		},
 		{
 			name: "only tiling windows count towards the hour",
-			items: []kpiItem{
+			items: []tables.KPIItem{
 				et("delivered", latest, 3),
 				rest("a", latest, 1, 10, 5), rest("a", latest-5*min, 1, 20, 7), rest("b", latest-min, 10, 90, 1000), rest("b", latest, 1, 12, 1),
 			},

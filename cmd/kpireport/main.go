@@ -19,8 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
-	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
 
 var (
@@ -61,24 +61,24 @@ func run(ctx context.Context) error {
 	return nil
 }
 
-func scanCounts(ctx context.Context, c *dynamodb.Client) (map[int64]map[string]kpi.EventTypeItem, error) {
-	out := map[int64]map[string]kpi.EventTypeItem{}
+func scanCounts(ctx context.Context, c *dynamodb.Client) (map[int64]map[string]tables.EventTypeItem, error) {
+	out := map[int64]map[string]tables.EventTypeItem{}
 	pages := dynamodb.NewScanPaginator(c, &dynamodb.ScanInput{TableName: aws.String(*kpiTable)})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("scanning %s: %w", *kpiTable, err)
 		}
-		var items []kpi.EventTypeItem
+		var items []tables.EventTypeItem
 		if err := attributevalue.UnmarshalListOfMaps(page.Items, &items); err != nil {
 			return nil, fmt.Errorf("decoding items of %s: %w", *kpiTable, err)
 		}
 		for _, it := range items {
-			if !strings.HasPrefix(it.PK, kpi.EventTypeKey("")) {
+			if !strings.HasPrefix(it.PK, tables.EventTypeKey("")) {
 				continue
 			}
 			if out[it.SK] == nil {
-				out[it.SK] = map[string]kpi.EventTypeItem{}
+				out[it.SK] = map[string]tables.EventTypeItem{}
 			}
 			out[it.SK][it.EventType] = it
 		}
@@ -86,7 +86,7 @@ func scanCounts(ctx context.Context, c *dynamodb.Client) (map[int64]map[string]k
 	return out, nil
 }
 
-func printCounts(counts map[int64]map[string]kpi.EventTypeItem) {
+func printCounts(counts map[int64]map[string]tables.EventTypeItem) {
 	starts := make([]int64, 0, len(counts))
 	for s := range counts {
 		starts = append(starts, s)

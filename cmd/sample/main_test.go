@@ -15,6 +15,7 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
@@ -129,15 +130,15 @@ func TestSample(t *testing.T) {
 	// The KPI items are the rows of the newest pane (what the KPI table keeps).
 	for _, r := range newestPanes(got.EventTypeRows, func(r kpi.EventTypeCount) string { return fmt.Sprint(r.WindowStart, r.EventType) },
 		func(r kpi.EventTypeCount) int64 { return r.Pane }) {
-		got.EventTypeItems = append(got.EventTypeItems, kpi.EventTypeItem{SK: r.WindowStart, EventTypeCount: r})
+		got.EventTypeItems = append(got.EventTypeItems, tables.EventTypeItemOf(r))
 	}
 	for _, r := range newestPanes(got.RestaurantRows, func(r kpi.RestaurantKPI) string { return fmt.Sprint(r.WindowStart, r.RestaurantID) },
 		func(r kpi.RestaurantKPI) int64 { return r.Pane }) {
-		got.RestaurantItems = append(got.RestaurantItems, kpi.RestaurantItem{SK: r.WindowStart, RestaurantKPI: r})
+		got.RestaurantItems = append(got.RestaurantItems, tables.RestaurantItemOf(r))
 	}
 	for _, r := range newestPanes(got.ZoneRows, func(r kpi.ZoneKPI) string { return fmt.Sprint(r.WindowStart, r.Zone) },
 		func(r kpi.ZoneKPI) int64 { return r.Pane }) {
-		got.ZoneItems = append(got.ZoneItems, kpi.ZoneItem{SK: r.WindowStart, ZoneKPI: r})
+		got.ZoneItems = append(got.ZoneItems, tables.ZoneItemOf(r))
 	}
 	all := readLines[lifecycle.Status](t, filepath.Join(dir, localStatuses))
 	// Every status row's rank, not only the final ones: in the sample every

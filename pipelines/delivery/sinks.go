@@ -9,6 +9,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
@@ -70,9 +71,9 @@ func WriteAWS(s beam.Scope, out Outputs, k Sinks) []beam.PCollection {
 	}
 	written, eventTypes, restaurants, zones := writeObjects(s, out, k, opts)
 	written = append(written,
-		dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, eventTypes), k.KPITable),
-		dynamodbio.UpsertVersioned(s, kpi.RestaurantItems(s, restaurants), k.KPITable),
-		dynamodbio.UpsertVersioned(s, kpi.ZoneItems(s, zones), k.KPITable),
+		dynamodbio.UpsertVersioned(s, tables.EventTypeItems(s, eventTypes), k.KPITable),
+		dynamodbio.UpsertVersioned(s, tables.RestaurantItems(s, restaurants), k.KPITable),
+		dynamodbio.UpsertVersioned(s, tables.ZoneItems(s, zones), k.KPITable),
 	)
 	if k.StatusTable != "" {
 		written = append(written, dynamodbio.UpsertForward(s, out.Statuses, k.StatusTable))

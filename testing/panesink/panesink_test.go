@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/testing/stepsource"
@@ -65,13 +66,13 @@ func TestLatePaneUpsert(t *testing.T) {
 		stepsource.Step{Events: []event.Event{created("late", t0+40_000)}, Watermark: t0 + 3*minute},
 	)
 	w := kpi.Windows{Size: 2 * time.Minute, Period: time.Minute, AllowedLateness: 3 * time.Minute}
-	dynamodbio.UpsertVersioned(s, kpi.EventTypeItems(s, kpi.EventTypeCounts(s, in, w)), table)
+	dynamodbio.UpsertVersioned(s, tables.EventTypeItems(s, kpi.EventTypeCounts(s, in, w)), table)
 	ptest.RunAndValidate(t, p)
 
 	// By hand: a, b and late all lie in [-1,1) and [0,2).
 	for _, start := range []int64{t0 - minute, t0} {
 		key := map[string]types.AttributeValue{
-			"pk": &types.AttributeValueMemberS{Value: kpi.EventTypeKey(string(event.OrderCreated))},
+			"pk": &types.AttributeValueMemberS{Value: tables.EventTypeKey(string(event.OrderCreated))},
 			"sk": &types.AttributeValueMemberN{Value: fmt.Sprint(start)},
 		}
 		out, err := client.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
@@ -82,13 +83,13 @@ func TestLatePaneUpsert(t *testing.T) {
 			t.Errorf("window starting %d: no item", start)
 			continue
 		}
-		var got kpi.EventTypeItem
+		var got tables.EventTypeItem
 		if err := attributevalue.UnmarshalMap(out.Item, &got); err != nil {
 			t.Fatal(err)
 		}
 		want := kpi.EventTypeCount{WindowStart: start, WindowEnd: start + 2*minute, Pane: 1, Timing: kpi.Late, EventType: string(event.OrderCreated), Count: 3}
-		if got.EventTypeCount != want {
-			t.Errorf("window starting %d: item %+v, want %+v", start, got.EventTypeCount, want)
+		if got.Row() != want {
+			t.Errorf("window starting %d: item %+v, want %+v", start, got.Row(), want)
 		}
 	}
 }

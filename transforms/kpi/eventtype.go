@@ -19,12 +19,12 @@ func init() {
 // EventTypeCount is the number of events of one type in one pane of one
 // window (the seed's aggregate).
 type EventTypeCount struct {
-	WindowStart int64  `parquet:"window_start,timestamp(millisecond)" dynamodbav:"window_start"` // Unix ms, inclusive
-	WindowEnd   int64  `parquet:"window_end,timestamp(millisecond)" dynamodbav:"window_end"`     // Unix ms, exclusive
-	Pane        int64  `parquet:"pane" dynamodbav:"pane"`                                        // pane index, 0 for the first firing
-	Timing      string `parquet:"timing" dynamodbav:"timing"`                                    // EARLY, ON_TIME, LATE or UNKNOWN
-	EventType   string `parquet:"event_type" dynamodbav:"event_type"`
-	Count       int64  `parquet:"count" dynamodbav:"count"`
+	WindowStart int64  `parquet:"window_start,timestamp(millisecond)"` // Unix ms, inclusive
+	WindowEnd   int64  `parquet:"window_end,timestamp(millisecond)"`   // Unix ms, exclusive
+	Pane        int64  `parquet:"pane"`                                // pane index, 0 for the first firing
+	Timing      string `parquet:"timing"`                              // EARLY, ON_TIME, LATE or UNKNOWN
+	EventType   string `parquet:"event_type"`
+	Count       int64  `parquet:"count"`
 }
 
 // EventTypeCounts counts the events of events (a PCollection<event.Event>

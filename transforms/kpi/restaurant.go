@@ -21,19 +21,19 @@ func init() {
 // RestaurantKPI holds one restaurant's order KPIs in one pane of one window.
 // Definitions in README.md.
 type RestaurantKPI struct {
-	WindowStart     int64   `parquet:"window_start,timestamp(millisecond)" dynamodbav:"window_start"` // Unix ms, inclusive
-	WindowEnd       int64   `parquet:"window_end,timestamp(millisecond)" dynamodbav:"window_end"`     // Unix ms, exclusive
-	Pane            int64   `parquet:"pane" dynamodbav:"pane"`
-	Timing          string  `parquet:"timing" dynamodbav:"timing"`
-	RestaurantID    string  `parquet:"restaurant_id" dynamodbav:"restaurant_id"`
-	OrdersCreated   int64   `parquet:"orders_created" dynamodbav:"orders_created"`
-	OrdersDelivered int64   `parquet:"orders_delivered" dynamodbav:"orders_delivered"`
-	OrdersCancelled int64   `parquet:"orders_cancelled" dynamodbav:"orders_cancelled"`
-	GMV             float64 `parquet:"gmv" dynamodbav:"gmv"`                             // sum of total_price of order_created events, summed in cents
-	DeliveryCount   int64   `parquet:"delivery_count" dynamodbav:"delivery_count"`       // deliveries with a known delivery time
-	DeliveryMinMean float64 `parquet:"delivery_min_mean" dynamodbav:"delivery_min_mean"` // 0 when DeliveryCount is 0
-	DeliveryMinP50  float64 `parquet:"delivery_min_p50" dynamodbav:"delivery_min_p50"`
-	DeliveryMinP90  float64 `parquet:"delivery_min_p90" dynamodbav:"delivery_min_p90"`
+	WindowStart     int64   `parquet:"window_start,timestamp(millisecond)"` // Unix ms, inclusive
+	WindowEnd       int64   `parquet:"window_end,timestamp(millisecond)"`   // Unix ms, exclusive
+	Pane            int64   `parquet:"pane"`
+	Timing          string  `parquet:"timing"`
+	RestaurantID    string  `parquet:"restaurant_id"`
+	OrdersCreated   int64   `parquet:"orders_created"`
+	OrdersDelivered int64   `parquet:"orders_delivered"`
+	OrdersCancelled int64   `parquet:"orders_cancelled"`
+	GMV             float64 `parquet:"gmv"`               // sum of total_price of order_created events, summed in cents
+	DeliveryCount   int64   `parquet:"delivery_count"`    // deliveries with a known delivery time
+	DeliveryMinMean float64 `parquet:"delivery_min_mean"` // 0 when DeliveryCount is 0
+	DeliveryMinP50  float64 `parquet:"delivery_min_p50"`
+	DeliveryMinP90  float64 `parquet:"delivery_min_p90"`
 }
 
 // RestaurantKPIs computes per restaurant, window and pane: orders created,

@@ -19,20 +19,20 @@ func init() {
 // ZoneKPI holds one delivery zone's order KPIs in one pane of one window:
 // the RestaurantKPI measures plus the distinct active drivers.
 type ZoneKPI struct {
-	WindowStart     int64   `parquet:"window_start,timestamp(millisecond)" dynamodbav:"window_start"`
-	WindowEnd       int64   `parquet:"window_end,timestamp(millisecond)" dynamodbav:"window_end"`
-	Pane            int64   `parquet:"pane" dynamodbav:"pane"`
-	Timing          string  `parquet:"timing" dynamodbav:"timing"`
-	Zone            string  `parquet:"zone" dynamodbav:"zone"`
-	OrdersCreated   int64   `parquet:"orders_created" dynamodbav:"orders_created"`
-	OrdersDelivered int64   `parquet:"orders_delivered" dynamodbav:"orders_delivered"`
-	OrdersCancelled int64   `parquet:"orders_cancelled" dynamodbav:"orders_cancelled"`
-	GMV             float64 `parquet:"gmv" dynamodbav:"gmv"`
-	DeliveryCount   int64   `parquet:"delivery_count" dynamodbav:"delivery_count"`
-	DeliveryMinMean float64 `parquet:"delivery_min_mean" dynamodbav:"delivery_min_mean"`
-	DeliveryMinP50  float64 `parquet:"delivery_min_p50" dynamodbav:"delivery_min_p50"`
-	DeliveryMinP90  float64 `parquet:"delivery_min_p90" dynamodbav:"delivery_min_p90"`
-	ActiveDrivers   int64   `parquet:"active_drivers" dynamodbav:"active_drivers"` // distinct non-empty driver_id of the zone's events
+	WindowStart     int64   `parquet:"window_start,timestamp(millisecond)"`
+	WindowEnd       int64   `parquet:"window_end,timestamp(millisecond)"`
+	Pane            int64   `parquet:"pane"`
+	Timing          string  `parquet:"timing"`
+	Zone            string  `parquet:"zone"`
+	OrdersCreated   int64   `parquet:"orders_created"`
+	OrdersDelivered int64   `parquet:"orders_delivered"`
+	OrdersCancelled int64   `parquet:"orders_cancelled"`
+	GMV             float64 `parquet:"gmv"`
+	DeliveryCount   int64   `parquet:"delivery_count"`
+	DeliveryMinMean float64 `parquet:"delivery_min_mean"`
+	DeliveryMinP50  float64 `parquet:"delivery_min_p50"`
+	DeliveryMinP90  float64 `parquet:"delivery_min_p90"`
+	ActiveDrivers   int64   `parquet:"active_drivers"` // distinct non-empty driver_id of the zone's events
 }
 
 // ZoneKPIs computes the RestaurantKPIs measures per delivery zone, plus the

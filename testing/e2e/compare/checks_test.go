@@ -7,6 +7,7 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
@@ -18,14 +19,14 @@ func fromWant(w Want) Got {
 	var g Got
 	for k, n := range w.EventTypes {
 		c := kpi.EventTypeCount{WindowStart: k.WindowStart, EventType: k.EventType, Count: n}
-		g.EventTypeItems = append(g.EventTypeItems, kpi.EventTypeItem{SK: k.WindowStart, EventTypeCount: c})
+		g.EventTypeItems = append(g.EventTypeItems, tables.EventTypeItemOf(c))
 		g.EventTypeRows = append(g.EventTypeRows, c)
 	}
 	for k, r := range w.Restaurants {
 		n, mean, p50, p90 := r.DeliveryStats()
 		row := kpi.RestaurantKPI{WindowStart: k.WindowStart, RestaurantID: k.Key, OrdersCreated: r.Created, OrdersDelivered: r.Delivered,
 			OrdersCancelled: r.Cancelled, GMV: float64(r.GMVCents) / 100, DeliveryCount: n, DeliveryMinMean: mean, DeliveryMinP50: p50, DeliveryMinP90: p90}
-		g.RestaurantItems = append(g.RestaurantItems, kpi.RestaurantItem{SK: k.WindowStart, RestaurantKPI: row})
+		g.RestaurantItems = append(g.RestaurantItems, tables.RestaurantItemOf(row))
 		g.RestaurantRows = append(g.RestaurantRows, row)
 	}
 	for k, z := range w.Zones {
@@ -33,7 +34,7 @@ func fromWant(w Want) Got {
 		row := kpi.ZoneKPI{WindowStart: k.WindowStart, Zone: k.Key, OrdersCreated: z.Created, OrdersDelivered: z.Delivered,
 			OrdersCancelled: z.Cancelled, GMV: float64(z.GMVCents) / 100, DeliveryCount: n, DeliveryMinMean: mean, DeliveryMinP50: p50, DeliveryMinP90: p90,
 			ActiveDrivers: int64(len(z.Drivers))}
-		g.ZoneItems = append(g.ZoneItems, kpi.ZoneItem{SK: k.WindowStart, ZoneKPI: row})
+		g.ZoneItems = append(g.ZoneItems, tables.ZoneItemOf(row))
 		g.ZoneRows = append(g.ZoneRows, row)
 	}
 	for id, st := range w.Statuses {

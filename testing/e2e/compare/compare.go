@@ -23,6 +23,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
@@ -81,9 +82,9 @@ var StatusRank = map[event.Type]int64{
 
 // Got is what a run wrote.
 type Got struct {
-	EventTypeItems  []kpi.EventTypeItem
-	RestaurantItems []kpi.RestaurantItem
-	ZoneItems       []kpi.ZoneItem
+	EventTypeItems  []tables.EventTypeItem
+	RestaurantItems []tables.RestaurantItem
+	ZoneItems       []tables.ZoneItem
 	EventTypeRows   []kpi.EventTypeCount
 	RestaurantRows  []kpi.RestaurantKPI
 	ZoneRows        []kpi.ZoneKPI
@@ -110,13 +111,13 @@ func Read(ctx context.Context, cfg aws.Config, k Sinks) (Got, error) {
 		prefix := pk.Value[:strings.Index(pk.Value, "#")+1]
 		byPrefix[prefix] = append(byPrefix[prefix], item)
 	}
-	if err := unmarshal(byPrefix[kpi.EventTypePrefix], &g.EventTypeItems); err != nil {
+	if err := unmarshal(byPrefix[tables.EventTypePrefix], &g.EventTypeItems); err != nil {
 		return g, err
 	}
-	if err := unmarshal(byPrefix[kpi.RestaurantPrefix], &g.RestaurantItems); err != nil {
+	if err := unmarshal(byPrefix[tables.RestaurantPrefix], &g.RestaurantItems); err != nil {
 		return g, err
 	}
-	if err := unmarshal(byPrefix[kpi.ZonePrefix], &g.ZoneItems); err != nil {
+	if err := unmarshal(byPrefix[tables.ZonePrefix], &g.ZoneItems); err != nil {
 		return g, err
 	}
 	if k.StatusTable != "" {
@@ -202,7 +203,7 @@ func Compare(w Want, g Got) []Check {
 
 	restItems := map[reference.GroupKey]groupRow{}
 	for _, it := range g.RestaurantItems {
-		restItems[reference.GroupKey{WindowStart: it.SK, Key: it.RestaurantID}] = restaurantRow(it.RestaurantKPI)
+		restItems[reference.GroupKey{WindowStart: it.SK, Key: it.RestaurantID}] = restaurantRow(it.Row())
 	}
 	restRows, rdiffs := newest(g.RestaurantRows, func(r kpi.RestaurantKPI) (reference.GroupKey, int64, groupRow) {
 		return reference.GroupKey{WindowStart: r.WindowStart, Key: r.RestaurantID}, r.Pane, restaurantRow(r)
@@ -213,7 +214,7 @@ func Compare(w Want, g Got) []Check {
 
 	zoneItems := map[reference.GroupKey]groupRow{}
 	for _, it := range g.ZoneItems {
-		zoneItems[reference.GroupKey{WindowStart: it.SK, Key: it.Zone}] = zoneRow(it.ZoneKPI)
+		zoneItems[reference.GroupKey{WindowStart: it.SK, Key: it.Zone}] = zoneRow(it.Row())
 	}
 	zoneRows, zdiffs := newest(g.ZoneRows, func(r kpi.ZoneKPI) (reference.GroupKey, int64, groupRow) {
 		return reference.GroupKey{WindowStart: r.WindowStart, Key: r.Zone}, r.Pane, zoneRow(r)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/testing/reference"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 )
@@ -34,7 +35,7 @@ func TestCompareEventTypePanes(t *testing.T) {
 	build := func(edit func(rows []kpi.EventTypeCount) []kpi.EventTypeCount) Got {
 		var g Got
 		for k, n := range want.EventTypes {
-			g.EventTypeItems = append(g.EventTypeItems, kpi.EventTypeItem{SK: k.WindowStart, EventTypeCount: kpi.EventTypeCount{EventType: k.EventType, Count: n}})
+			g.EventTypeItems = append(g.EventTypeItems, tables.EventTypeItemOf(kpi.EventTypeCount{WindowStart: k.WindowStart, EventType: k.EventType, Count: n}))
 			g.EventTypeRows = append(g.EventTypeRows, kpi.EventTypeCount{WindowStart: k.WindowStart, EventType: k.EventType, Count: n, Pane: 1})
 		}
 		g.EventTypeRows = edit(g.EventTypeRows)
