@@ -30,9 +30,9 @@ func (r ArchiveRow) AppendBinary(b []byte) ([]byte, error) {
 
 // UnmarshalBinary sets r from data, exactly one row's binary form.
 func (r *ArchiveRow) UnmarshalBinary(data []byte) error {
-	d := wire.NewDecoder(data)
-	if v := d.Byte(); v != archiveRowVersion {
-		return fmt.Errorf("enrich: archive row form version %d, want %d: %w", v, archiveRowVersion, wire.ErrCorrupt)
+	d, err := wire.NewVersionedDecoder(data, archiveRowVersion)
+	if err != nil {
+		return fmt.Errorf("enrich: archive row: %w", err)
 	}
 	for _, s := range [...]*string{&r.EventID, &r.EventType, &r.OrderID, &r.DriverID, &r.RestaurantID, &r.Metadata, &r.Extra,
 		&r.RestaurantName, &r.Cuisine, &r.DriverVehicle, &r.Zone} {

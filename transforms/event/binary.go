@@ -57,9 +57,9 @@ func (e *Event) AppendBinary(b []byte) ([]byte, error) {
 // UnmarshalBinary sets e from data, exactly one event's binary form. Its
 // strings share one copy of data.
 func (e *Event) UnmarshalBinary(data []byte) error {
-	d := wire.NewDecoder(data)
-	if v := d.Byte(); v != binaryVersion {
-		return fmt.Errorf("event: binary form version %d, want %d: %w", v, binaryVersion, wire.ErrCorrupt)
+	d, err := wire.NewVersionedDecoder(data, binaryVersion)
+	if err != nil {
+		return fmt.Errorf("event: %w", err)
 	}
 	var typ string
 	for _, s := range []*string{&e.EventID, &typ, &e.OrderID, &e.DriverID, &e.RestaurantID, &e.Extra} {

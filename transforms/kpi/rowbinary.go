@@ -104,9 +104,9 @@ func readMeasures(d *wire.Decoder, created, delivered, cancelled, deliveries *in
 
 // versioned starts decoding a row whose form must begin with version.
 func versioned(data []byte, version byte, what string) (*wire.Decoder, error) {
-	d := wire.NewDecoder(data)
-	if v := d.Byte(); v != version {
-		return nil, fmt.Errorf("kpi: %s form version %d, want %d: %w", what, v, version, wire.ErrCorrupt)
+	d, err := wire.NewVersionedDecoder(data, version)
+	if err != nil {
+		return nil, fmt.Errorf("kpi: %s: %w", what, err)
 	}
 	return d, nil
 }

@@ -27,9 +27,9 @@ func (f OrderFact) AppendBinary(b []byte) ([]byte, error) {
 
 // UnmarshalBinary sets f from data, exactly one fact's binary form.
 func (f *OrderFact) UnmarshalBinary(data []byte) error {
-	d := wire.NewDecoder(data)
-	if v := d.Byte(); v != orderFactVersion {
-		return fmt.Errorf("lifecycle: order fact form version %d, want %d: %w", v, orderFactVersion, wire.ErrCorrupt)
+	d, err := wire.NewVersionedDecoder(data, orderFactVersion)
+	if err != nil {
+		return fmt.Errorf("lifecycle: order fact: %w", err)
 	}
 	for _, s := range [...]*string{&f.OrderID, &f.RestaurantID, &f.DriverID, &f.Zone} {
 		*s = d.String()

@@ -72,6 +72,16 @@ func NewDecoder(data []byte) *Decoder {
 	return &Decoder{orig: data, data: data}
 }
 
+// NewVersionedDecoder reads data, a binary form whose first byte is its
+// layout's version: any other version is corrupt.
+func NewVersionedDecoder(data []byte, version byte) (*Decoder, error) {
+	d := NewDecoder(data)
+	if v := d.Byte(); v != version {
+		return nil, fmt.Errorf("%w: form version %d, want %d", ErrCorrupt, v, version)
+	}
+	return d, nil
+}
+
 // Err is the first error met, wrapping ErrCorrupt, or nil.
 func (d *Decoder) Err() error { return d.err }
 

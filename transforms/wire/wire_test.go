@@ -3,6 +3,7 @@ package wire
 import (
 	"errors"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -80,5 +81,45 @@ func TestCorrupt(t *testing.T) {
 	}
 	if err := NewDecoder([]byte{1}).Done(); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Done with a byte left = %v, want ErrCorrupt", err)
+	}
+}
+
+// TestBools: up to eight bools in a byte, in order; a set bit beyond the
+// fields read is corrupt, as is more than eight.
+func TestBools(t *testing.T) {
+	for _, want := range [][]bool{{}, {true}, {false, true}, {true, false, true, true, false, false, true, true}} {
+		d := NewDecoder(AppendBools(nil, want...))
+		got := make([]bool, len(want))
+		ps := make([]*bool, len(got))
+		for i := range got {
+			ps[i] = &got[i]
+		}
+		d.Bools(ps...)
+		if err := d.Done(); err != nil || !slices.Equal(got, want) {
+			t.Errorf("Bools = %v (%v), want %v", got, err, want)
+		}
+	}
+	var a bool
+	d := NewDecoder(AppendBools(nil, false, true))
+	if d.Bools(&a); !errors.Is(d.Err(), ErrCorrupt) {
+		t.Errorf("two bools read as one: Err() = %v, want ErrCorrupt", d.Err())
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("AppendBools of nine bools did not panic")
+		}
+	}()
+	AppendBools(nil, make([]bool, 9)...)
+}
+
+func TestNewVersionedDecoder(t *testing.T) {
+	d, err := NewVersionedDecoder([]byte{3, 7}, 3)
+	if err != nil || d.Byte() != 7 || d.Done() != nil {
+		t.Errorf("version 3 of 3: %v", err)
+	}
+	for _, data := range [][]byte{{2, 7}, {}} {
+		if _, err := NewVersionedDecoder(data, 3); !errors.Is(err, ErrCorrupt) {
+			t.Errorf("NewVersionedDecoder(%v, 3) = %v, want ErrCorrupt", data, err)
+		}
 	}
 }
