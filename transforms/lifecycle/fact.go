@@ -4,20 +4,20 @@ package lifecycle
 // event times in Unix ms, 0 when the step was not seen; minute durations
 // are 0 unless both of their ends were seen.
 type OrderFact struct {
-	OrderID         string  `parquet:"order_id" dynamodbav:"order_id"`
-	RestaurantID    string  `parquet:"restaurant_id" dynamodbav:"restaurant_id"`
-	DriverID        string  `parquet:"driver_id" dynamodbav:"driver_id"`
-	Zone            string  `parquet:"zone" dynamodbav:"zone"` // delivery zone: geohash-6 of the delivered event's location
-	CreatedMillis   int64   `parquet:"created,timestamp(millisecond)" dynamodbav:"created"`
-	AcceptedMillis  int64   `parquet:"accepted,timestamp(millisecond)" dynamodbav:"accepted"`
-	PickedUpMillis  int64   `parquet:"picked_up,timestamp(millisecond)" dynamodbav:"picked_up"`
-	DeliveredMillis int64   `parquet:"delivered,timestamp(millisecond)" dynamodbav:"delivered"`
-	CancelledMillis int64   `parquet:"cancelled,timestamp(millisecond)" dynamodbav:"cancelled"`
-	PrepMinutes     float64 `parquet:"prep_minutes" dynamodbav:"prep_minutes"`         // created → picked up
-	DeliveryMinutes float64 `parquet:"delivery_minutes" dynamodbav:"delivery_minutes"` // picked up → delivered
-	TotalMinutes    float64 `parquet:"total_minutes" dynamodbav:"total_minutes"`       // created → delivered
-	Cancelled       bool    `parquet:"cancelled_flag" dynamodbav:"cancelled_flag"`
-	Complete        bool    `parquet:"complete" dynamodbav:"complete"` // a delivered or cancelled event was seen; false: expired
+	OrderID         string  `parquet:"order_id"`
+	RestaurantID    string  `parquet:"restaurant_id"`
+	DriverID        string  `parquet:"driver_id"`
+	Zone            string  `parquet:"zone"` // delivery zone: geohash-6 of the delivered event's location
+	CreatedMillis   int64   `parquet:"created,timestamp(millisecond)"`
+	AcceptedMillis  int64   `parquet:"accepted,timestamp(millisecond)"`
+	PickedUpMillis  int64   `parquet:"picked_up,timestamp(millisecond)"`
+	DeliveredMillis int64   `parquet:"delivered,timestamp(millisecond)"`
+	CancelledMillis int64   `parquet:"cancelled,timestamp(millisecond)"`
+	PrepMinutes     float64 `parquet:"prep_minutes"`     // created → picked up
+	DeliveryMinutes float64 `parquet:"delivery_minutes"` // picked up → delivered
+	TotalMinutes    float64 `parquet:"total_minutes"`    // created → delivered
+	Cancelled       bool    `parquet:"cancelled_flag"`
+	Complete        bool    `parquet:"complete"` // a delivered or cancelled event was seen; false: expired
 }
 
 func minutes(from, to int64) float64 {
