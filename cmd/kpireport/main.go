@@ -43,6 +43,9 @@ func run(ctx context.Context) error {
 	if *kpiTable == "" {
 		return errors.New("--kpi-table is required")
 	}
+	if *maxRows < 1 {
+		return fmt.Errorf("--rows must be at least 1, got %d", *maxRows)
+	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return fmt.Errorf("loading AWS config: %w", err)
