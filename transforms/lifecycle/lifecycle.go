@@ -226,8 +226,6 @@ type trackFn struct {
 	// is written once, when the bundle finishes, instead of after every
 	// batch and timer. Dropped when the bundle ends.
 	cells map[string]*cell
-	// holds is save's scratch: each tick's earliest hold.
-	holds map[int64]int64
 }
 
 // cell is a key's state as last read or written in this bundle.
@@ -409,25 +407,11 @@ func (f *trackFn) save(sp state.Provider, tp timers.Provider, key string, c *cel
 		c.index = nil
 		return f.flushUncached(key, c)
 	}
-	// Each tick's earliest hold, in a map kept between calls (cleared, not
-	// reallocated), asked only when an order's tick differs from the one
-	// before it: orders are in first-seen order, so neighbours often share
-	// a tick.
-	if f.holds == nil {
-		f.holds = map[int64]int64{}
-	}
-	holds := f.holds
-	clear(holds)
-	seen, lastTick, lastHold := false, int64(0), int64(0)
+	holds := map[int64]int64{}
 	due := func(tick, hold int64) {
-		if seen && tick == lastTick && hold >= lastHold {
-			return
+		if h, ok := holds[tick]; !ok || hold < h {
+			holds[tick] = hold
 		}
-		if h, ok := holds[tick]; ok && h <= hold {
-			hold = h
-		}
-		holds[tick] = hold
-		seen, lastTick, lastHold = true, tick, hold
 	}
 	for i := range st.Orders {
 		o := &st.Orders[i]
