@@ -78,9 +78,35 @@ func WriteBatches(s beam.Scope, bucket, table string, col beam.PCollection, row 
 // windowed packs before the GroupByKey (for example checkpoint.DropFinal).
 func WriteFixedWindows(s beam.Scope, bucket, table string, col beam.PCollection, size time.Duration, then func(beam.Scope, beam.PCollection) beam.PCollection, opts ...Option) beam.PCollection {
 	s = s.Scope("s3parquet.WriteFixedWindows")
-	c := newConfig(bucket, table, opts)
-	t := beam.EncodedType{T: col.Type().Type()}
-	packs := beam.ParDo(s, &bundlePackFn{Cfg: c, Type: t, SizeMillis: size.Milliseconds()}, col)
+	return writeFixedWindows(s, newConfig(bucket, table, opts), col, col.Type().Type(), false, size, then)
+}
+
+// TimedBatch is implemented by types that carry many rows of one table as
+// one element, each row with its own event time, for
+// WriteFixedWindowBatches. Both slices have one entry per row.
+type TimedBatch interface {
+	ParquetRows() []any
+	ParquetRowMillis() []int64 // Unix milliseconds
+}
+
+// WriteFixedWindowBatches is WriteFixedWindows for col, a PCollection<B>
+// where B implements TimedBatch and every row is of row's type: each row is
+// windowed by its own event time, not by its batch's timestamp, and the
+// objects are those WriteFixedWindows writes from the rows one by one. Stamp
+// a batch no later than its earliest row (as the row-by-row input would be):
+// a pack is timestamped with its latest row, and it is late for the sink's
+// GroupByKey when that is behind the watermark.
+func WriteFixedWindowBatches(s beam.Scope, bucket, table string, col beam.PCollection, row any, size time.Duration, then func(beam.Scope, beam.PCollection) beam.PCollection, opts ...Option) beam.PCollection {
+	s = s.Scope("s3parquet.WriteFixedWindowBatches")
+	if !col.Type().Type().Implements(reflect.TypeFor[TimedBatch]()) {
+		panic(fmt.Sprintf("s3parquet.WriteFixedWindowBatches: %v does not implement s3parquet.TimedBatch", col.Type().Type()))
+	}
+	return writeFixedWindows(s, newConfig(bucket, table, opts), col, reflect.TypeOf(row), true, size, then)
+}
+
+func writeFixedWindows(s beam.Scope, c sinkConfig, col beam.PCollection, row reflect.Type, batched bool, size time.Duration, then func(beam.Scope, beam.PCollection) beam.PCollection) beam.PCollection {
+	t := beam.EncodedType{T: row}
+	packs := beam.ParDo(s, &bundlePackFn{Cfg: c, Type: t, SizeMillis: size.Milliseconds(), Batched: batched}, col)
 	windowed := beam.WindowInto(s, window.NewFixedWindows(size), packs)
 	if then != nil {
 		windowed = then(s, windowed)
@@ -134,11 +160,13 @@ func (f *batchShardFn) ProcessElement(w beam.Window, ts beam.EventTime, b beam.X
 const maxPackedBytes = 16 << 20
 
 // bundlePackFn packs the rows of a bundle per fixed window and group, in the
-// global window; WriteFixedWindows windows the packs afterwards.
+// global window; WriteFixedWindows windows the packs afterwards. Batched
+// says its elements are TimedBatches.
 type bundlePackFn struct {
 	Cfg        sinkConfig
 	Type       beam.EncodedType
 	SizeMillis int64
+	Batched    bool
 
 	rowCodec rowCodec
 	scratch  []byte // one row's encoding, copied into its pack
@@ -165,8 +193,25 @@ func (f *bundlePackFn) StartBundle(_ func(beam.EventTime, string, []byte)) {
 	f.packs, f.bytes = map[windowGroup]*bundlePack{}, 0
 }
 
-func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(beam.EventTime, string, []byte)) error {
-	ms := mtime.Time(ts).Milliseconds()
+func (f *bundlePackFn) ProcessElement(ts beam.EventTime, x beam.X, emit func(beam.EventTime, string, []byte)) error {
+	if !f.Batched {
+		return f.add(mtime.Time(ts).Milliseconds(), x, emit)
+	}
+	b := x.(TimedBatch)
+	rows, ms := b.ParquetRows(), b.ParquetRowMillis()
+	if len(rows) != len(ms) {
+		return fmt.Errorf("s3parquet: %T has %d rows and %d row times", x, len(rows), len(ms))
+	}
+	for i, row := range rows {
+		if err := f.add(ms[i], row, emit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// add packs row, of event time ms.
+func (f *bundlePackFn) add(ms int64, row any, emit func(beam.EventTime, string, []byte)) error {
 	start := ms - ((ms%f.SizeMillis)+f.SizeMillis)%f.SizeMillis
 	w := window.IntervalWindow{Start: mtime.FromMilliseconds(start), End: mtime.FromMilliseconds(start + f.SizeMillis)}
 	enc, err := f.rowCodec.appendEncoded(f.scratch[:0], row)
@@ -174,7 +219,7 @@ func (f *bundlePackFn) ProcessElement(ts beam.EventTime, row beam.X, emit func(b
 		return err
 	}
 	f.scratch = enc
-	k := windowGroup{start: start, gk: rowGroupKey(row, enc, w, ts, f.Cfg.Shards)}
+	k := windowGroup{start: start, gk: rowGroupKey(row, enc, w, mtime.FromMilliseconds(ms), f.Cfg.Shards)}
 	p := f.packs[k]
 	if p == nil {
 		p = &bundlePack{latest: ms}

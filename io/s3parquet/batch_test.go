@@ -22,6 +22,33 @@ func init() {
 	beam.RegisterType(reflect.TypeFor[testBatch]())
 	register.Function1x2(keyBySeven)
 	register.Function2x1(collectBatch)
+	beam.RegisterType(reflect.TypeFor[testTimedBatch]())
+	register.Function1x2(stampTimedBatch)
+}
+
+// testTimedBatch is a TimedBatch of testRows, each at its TimeMs.
+type testTimedBatch struct {
+	Rows []testRow
+}
+
+func (b testTimedBatch) ParquetRows() []any { return testBatch(b).ParquetRows() }
+
+func (b testTimedBatch) ParquetRowMillis() []int64 {
+	ms := make([]int64, len(b.Rows))
+	for i, r := range b.Rows {
+		ms[i] = r.TimeMs
+	}
+	return ms
+}
+
+// stampTimedBatch stamps a batch with its earliest row, as the stages that
+// make batches of rows of many windows do (lifecycle.Track).
+func stampTimedBatch(b testTimedBatch) (beam.EventTime, testTimedBatch) {
+	earliest := b.Rows[0].TimeMs
+	for _, r := range b.Rows {
+		earliest = min(earliest, r.TimeMs)
+	}
+	return beam.EventTime(earliest), b
 }
 
 // testBatch is a Batch of testRows.
@@ -86,7 +113,9 @@ func TestUnpack(t *testing.T) {
 
 // TestBatchedWritesEqualWrite checks that the packed paths write exactly
 // the objects of the row-by-row sink: WriteBatches against Write for rows in
-// sliding windows, WriteFixedWindows against Write after WindowInto. Write's
+// sliding windows, WriteFixedWindows and WriteFixedWindowBatches (batches
+// of rows of many windows, in the global window) against Write after
+// WindowInto. Write's
 // objects are checked against the plain-Go reference by the other tests;
 // here the row counts per window are too.
 func TestBatchedWritesEqualWrite(t *testing.T) {
@@ -105,6 +134,13 @@ func TestBatchedWritesEqualWrite(t *testing.T) {
 	stamped := beam.ParDo(s, stampRow, beam.CreateList(s, rows))
 	Write(s, "b", "fixed", beam.WindowInto(s, window.NewFixedWindows(fixed), stamped), opts("rows")...)
 	WriteFixedWindows(s, "b", "fixed", stamped, fixed, nil, opts("batches")...)
+	// Batches of rows of many windows each (every seventh row).
+	timedBatches := make([]testTimedBatch, 7)
+	for i, r := range rows {
+		timedBatches[i%7].Rows = append(timedBatches[i%7].Rows, r)
+	}
+	timed := beam.ParDo(s, stampTimedBatch, beam.CreateList(s, timedBatches))
+	WriteFixedWindowBatches(s, "b", "fixed", timed, testRow{}, fixed, nil, opts("timed")...)
 	if err := ptest.Run(p); err != nil {
 		t.Fatalf("pipeline: %v", err)
 	}
@@ -112,6 +148,19 @@ func TestBatchedWritesEqualWrite(t *testing.T) {
 	want, got := filesOf(t, filepath.Join(dir("rows"), "b")), filesOf(t, filepath.Join(dir("batches"), "b"))
 	if len(want) == 0 {
 		t.Fatal("Write wrote nothing")
+	}
+	timedGot := filesOf(t, filepath.Join(dir("timed"), "b"))
+	fixedWritten := 0
+	for name, sum := range want {
+		if parseKey(t, name).table == "fixed" || filepath.Base(parseKey(t, name).table) == "fixed" {
+			fixedWritten++
+			if timedGot[name] != sum {
+				t.Errorf("%s: WriteFixedWindowBatches wrote %q, row sink %q (md5)", name, timedGot[name], sum)
+			}
+		}
+	}
+	if fixedWritten == 0 || len(timedGot) != fixedWritten {
+		t.Errorf("WriteFixedWindowBatches wrote %d objects, the row sink %d fixed-window ones", len(timedGot), fixedWritten)
 	}
 	for name, sum := range want {
 		if got[name] != sum {

@@ -76,7 +76,7 @@ const onTimeOnlyKPIBuckets = 4
 
 // Outputs are the graph's results, for sinks or assertions.
 type Outputs struct {
-	Enriched        beam.PCollection // PCollection<enrich.Enriched>: valid, deduplicated, event-time stamped
+	Enriched        beam.PCollection // PCollection<enrich.Batch>: valid, deduplicated, each event with its event time
 	DeadLetters     beam.PCollection // PCollection<parse.DeadLetter>
 	OrderFacts      beam.PCollection // PCollection<lifecycle.OrderFact>
 	Statuses        beam.PCollection // PCollection<lifecycle.Status>
@@ -90,8 +90,9 @@ type Outputs struct {
 }
 
 // Build wires the transforms over raw, a PCollection<parse.Raw>:
-// parse → event time → dedup → enrich, then the order lifecycle and the
-// sliding-window KPIs.
+// parse → dedup and the order lifecycle (one stateful stage), whose unique
+// events, in batches, feed enrichment, the statuses and the sliding-window
+// KPIs, and whose facts feed the delivery-time KPIs.
 func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	var popts []parse.Option
 	if o.MaxSkew > 0 {
@@ -101,7 +102,10 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	// Dedup and the order join share one stateful stage keyed by buckets of
 	// orders (event ids belong to orders): docs/benchmarks.md has why.
 	topts := []lifecycle.Option{lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon)}
-	events, facts := lifecycle.Track(s, parse.WithEventTime(s, valid), topts...)
+	// Track stamps its batches from each event's time, so valid events need
+	// no event-time stamps of their own. Its unique events come as
+	// event.Batches, which every stage after it takes whole (event.Batch).
+	events, facts := lifecycle.Track(s, valid, topts...)
 	var eopts []enrich.Option
 	if o.S3PathStyle {
 		eopts = append(eopts, enrich.WithS3PathStyle())
@@ -122,7 +126,7 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	}
 	delivered := deliveries(s, facts)
 	restaurants := kpi.RestaurantKPIBatches(s, events, delivered, w, aopts...)
-	zones := kpi.ZoneKPIBatches(s, zonedEvents(s, enriched), delivered, w, aopts...)
+	zones := kpi.ZoneKPIBatches(s, events, delivered, w, aopts...)
 	return Outputs{
 		Enriched:        enriched,
 		DeadLetters:     dead,

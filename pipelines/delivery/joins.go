@@ -4,8 +4,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
-	"github.com/deliverypipe/deliverypipe/transforms/enrich"
-	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
 )
@@ -16,7 +14,6 @@ import (
 func init() {
 	register.Function2x0(deliveryOf)
 	register.Emitter1[kpi.Delivery]()
-	register.Function1x2(zonedEvent)
 }
 
 // deliveries turns facts (a PCollection<lifecycle.OrderFact>) into the
@@ -31,11 +28,3 @@ func deliveryOf(f lifecycle.OrderFact, emit func(kpi.Delivery)) {
 		emit(kpi.Delivery{OrderID: f.OrderID, RestaurantID: f.RestaurantID, DriverID: f.DriverID, Zone: f.Zone, Minutes: f.DeliveryMinutes})
 	}
 }
-
-// zonedEvents keys enriched events (a PCollection<enrich.Enriched>) by their
-// delivery zone, for kpi.ZoneKPIBatches.
-func zonedEvents(s beam.Scope, enriched beam.PCollection) beam.PCollection {
-	return beam.ParDo(s.Scope("delivery.ZonedEvents"), zonedEvent, enriched)
-}
-
-func zonedEvent(e enrich.Enriched) (string, event.Event) { return e.Zone, e.Event }

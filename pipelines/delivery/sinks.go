@@ -110,7 +110,7 @@ func writeObjects(s beam.Scope, out Outputs, k Sinks, opts []s3parquet.Option) (
 	then := func(s beam.Scope, col beam.PCollection) beam.PCollection { return final(col) }
 	eventTypes, restaurants, zones = final(out.EventTypeCounts), final(out.RestaurantKPIs), final(out.ZoneKPIs)
 	written = []beam.PCollection{
-		s3parquet.WriteFixedWindows(s, k.Bucket, EventsTableName, enrich.ArchiveRows(s, out.Enriched), k.archiveWindow(), then, opts...),
+		s3parquet.WriteFixedWindowBatches(s, k.Bucket, EventsTableName, enrich.ArchiveRows(s, out.Enriched), enrich.ArchiveRow{}, k.archiveWindow(), then, opts...),
 		s3parquet.Write(s, k.Bucket, EventTypeCountsTableName, eventTypes, opts...),
 		s3parquet.WriteBatches(s, k.Bucket, RestaurantKPIsTableName, final(out.RestaurantKPIBatches), kpi.RestaurantKPI{}, opts...),
 		s3parquet.WriteBatches(s, k.Bucket, ZoneKPIsTableName, final(out.ZoneKPIBatches), kpi.ZoneKPI{}, opts...),

@@ -11,8 +11,9 @@ import (
 )
 
 func init() {
-	register.Function1x1(ArchiveRowOf)
+	register.Function1x1(archiveBatchOf)
 	beam.RegisterType(reflect.TypeFor[ArchiveRow]())
+	beam.RegisterType(reflect.TypeFor[ArchiveBatch]())
 	beam.RegisterType(reflect.TypeFor[ArchiveItem]())
 }
 
@@ -49,9 +50,42 @@ type ArchiveRow struct {
 	UnknownDriver     bool          `parquet:"unknown_driver"`
 }
 
-// ArchiveRows maps PCollection<Enriched> to PCollection<ArchiveRow>.
+// ArchiveBatch is the archive rows of one Batch, for the Parquet sink's
+// WriteFixedWindowBatches (which windows each row by its own event time).
+type ArchiveBatch struct {
+	Rows []ArchiveRow
+}
+
+// ParquetRows returns the rows (s3parquet.TimedBatch).
+func (b ArchiveBatch) ParquetRows() []any {
+	rows := make([]any, len(b.Rows))
+	for i := range b.Rows {
+		rows[i] = b.Rows[i]
+	}
+	return rows
+}
+
+// ParquetRowMillis returns each row's event time (s3parquet.TimedBatch).
+func (b ArchiveBatch) ParquetRowMillis() []int64 {
+	ms := make([]int64, len(b.Rows))
+	for i := range b.Rows {
+		ms[i] = b.Rows[i].EventTime
+	}
+	return ms
+}
+
+// ArchiveRows maps a PCollection<Batch> to a PCollection<ArchiveBatch>, each
+// row as ArchiveRowOf maps it.
 func ArchiveRows(s beam.Scope, enriched beam.PCollection) beam.PCollection {
-	return beam.ParDo(s.Scope("enrich.ArchiveRows"), ArchiveRowOf, enriched)
+	return beam.ParDo(s.Scope("enrich.ArchiveRows"), archiveBatchOf, enriched)
+}
+
+func archiveBatchOf(b Batch) ArchiveBatch {
+	out := ArchiveBatch{Rows: make([]ArchiveRow, len(b.Rows))}
+	for i := range b.Rows {
+		out.Rows[i] = ArchiveRowOf(b.Rows[i])
+	}
+	return out
 }
 
 // ArchiveRowOf is the events-table row of e, as ArchiveRows maps it.

@@ -15,9 +15,9 @@ import (
 )
 
 func init() {
-	register.DoFn3x0[context.Context, event.Event, func(Enriched)](&enrichFn{})
-	register.Emitter1[Enriched]()
+	register.DoFn2x1[context.Context, event.Batch, Batch](&enrichFn{})
 	beam.RegisterType(reflect.TypeFor[Enriched]())
+	beam.RegisterType(reflect.TypeFor[Batch]())
 }
 
 var (
@@ -32,10 +32,17 @@ type Option func(*enrichFn)
 // WithS3PathStyle uses path-style S3 addressing (needed by local S3 servers).
 func WithS3PathStyle() Option { return func(f *enrichFn) { f.PathStyle = true } }
 
-// Enrich joins each event of events (a PCollection<event.Event>) with the
+// Batch is the enriched events of one event.Batch, in its order, as one
+// element (event.Batch has why); each keeps its own event time.
+type Batch struct {
+	Rows []Enriched
+}
+
+// Enrich joins each event of batches (a PCollection<event.Batch>) with the
 // restaurant and driver dimensions read from restaurants and drivers (CSV,
 // local path or s3://bucket/key, see LoadDimensions) and returns a
-// PCollection<Enriched>. Events with an unknown id are kept and flagged.
+// PCollection<Batch>, one for each batch, with its timestamp. Events with an
+// unknown id are kept and flagged.
 //
 // Counters (namespace "enrich"): events, unknown_restaurant, unknown_driver
 // (an event without driver_id is not unknown).
@@ -45,13 +52,13 @@ func WithS3PathStyle() Option { return func(f *enrichFn) { f.PathStyle = true } 
 // materialised and re-read by the runner (on prism each read is a gRPC round
 // trip per bundle), and a map side input is not available on Flink. The cost
 // is that a changed file takes effect only when workers restart.
-func Enrich(s beam.Scope, events beam.PCollection, restaurants, drivers string, opts ...Option) beam.PCollection {
+func Enrich(s beam.Scope, batches beam.PCollection, restaurants, drivers string, opts ...Option) beam.PCollection {
 	s = s.Scope("enrich.Enrich")
 	fn := &enrichFn{Restaurants: restaurants, Drivers: drivers}
 	for _, o := range opts {
 		o(fn)
 	}
-	return beam.ParDo(s, fn, events)
+	return beam.ParDo(s, fn, batches)
 }
 
 type enrichFn struct {
@@ -88,16 +95,23 @@ func (f *enrichFn) Setup(ctx context.Context) error {
 	return nil
 }
 
-func (f *enrichFn) ProcessElement(ctx context.Context, e event.Event, emit func(Enriched)) {
-	enrichedCount.Inc(ctx, 1)
-	out := f.dims.Enrich(e)
-	if out.UnknownRestaurant {
-		unknownRestaurantCount.Inc(ctx, 1)
+func (f *enrichFn) ProcessElement(ctx context.Context, b event.Batch) Batch {
+	out := Batch{Rows: make([]Enriched, len(b.Events))}
+	var unknownRestaurants, unknownDrivers int64
+	for i := range b.Events {
+		e := f.dims.Enrich(b.Events[i])
+		if e.UnknownRestaurant {
+			unknownRestaurants++
+		}
+		if e.UnknownDriver {
+			unknownDrivers++
+		}
+		out.Rows[i] = e
 	}
-	if out.UnknownDriver {
-		unknownDriverCount.Inc(ctx, 1)
-	}
-	emit(out)
+	enrichedCount.Inc(ctx, int64(len(b.Events)))
+	unknownRestaurantCount.Inc(ctx, unknownRestaurants)
+	unknownDriverCount.Inc(ctx, unknownDrivers)
+	return out
 }
 
 // Enrich returns e with its dimension attributes and zone.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/metrics"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
@@ -23,11 +24,20 @@ func TestMain(m *testing.M) {
 }
 
 func init() {
-	register.Function1x1(formatEnriched)
+	register.Function3x0(formatEnriched)
+	register.Function1x2(stampBatch)
 }
 
-func formatEnriched(e Enriched) string {
-	return fmt.Sprintf("%s|%s|%s|%s|%s|ur=%v|ud=%v", e.Event.EventID, e.RestaurantName, e.Cuisine, e.DriverVehicle, e.Zone, e.UnknownRestaurant, e.UnknownDriver)
+// stampBatch timestamps a batch with its earliest event, as Track does.
+func stampBatch(b event.Batch) (beam.EventTime, event.Batch) {
+	return mtime.FromMilliseconds(b.MinMillis()), b
+}
+
+// formatEnriched formats each row of a batch, with the batch's timestamp.
+func formatEnriched(ts beam.EventTime, b Batch, emit func(string)) {
+	for _, e := range b.Rows {
+		emit(fmt.Sprintf("%s@%d|%s|%s|%s|%s|ur=%v|ud=%v", e.Event.EventID, ts.Milliseconds(), e.RestaurantName, e.Cuisine, e.DriverVehicle, e.Zone, e.UnknownRestaurant, e.UnknownDriver))
+	}
 }
 
 // writeDims writes dimension files in the simulator's layout, columns of
@@ -50,9 +60,9 @@ func TestEnrich(t *testing.T) {
 	r, d := writeDims(t)
 	loc := event.Location{Lat: 52.520008, Lon: 13.404954}
 	events := []event.Event{
-		{EventID: "e1", EventType: event.OrderCreated, RestaurantID: "r-00001", Location: loc},
-		{EventID: "e2", EventType: event.OrderAccepted, RestaurantID: "r-00002", DriverID: "d-00001", Location: loc},
-		{EventID: "e3", EventType: event.PickedUp, RestaurantID: "r-99999", DriverID: "d-99999", Location: loc},
+		{EventID: "e1", EventType: event.OrderCreated, RestaurantID: "r-00001", Location: loc, EventTimeMillis: 5},
+		{EventID: "e2", EventType: event.OrderAccepted, RestaurantID: "r-00002", DriverID: "d-00001", Location: loc, EventTimeMillis: 9},
+		{EventID: "e3", EventType: event.PickedUp, RestaurantID: "r-99999", DriverID: "d-99999", Location: loc, EventTimeMillis: 20},
 	}
 	// Zone by hand: geohash of Berlin Mitte at 6 characters.
 	zone := geohash.EncodeWithPrecision(loc.Lat, loc.Lon, 6)
@@ -60,11 +70,15 @@ func TestEnrich(t *testing.T) {
 		t.Fatalf("geohash(%v) = %s, want u33dc0", loc, zone)
 	}
 	p, s := beam.NewPipelineWithRoot()
-	out := beam.ParDo(s, formatEnriched, Enrich(s, beam.CreateList(s, events), r, d))
+	// Two batches, stamped with their earliest events (5 and 20): the
+	// enriched batches keep the stamps.
+	first, second := event.Batch{Events: events[:2]}, event.Batch{Events: events[2:]}
+	in := beam.ParDo(s, stampBatch, beam.Create(s, first, second))
+	out := beam.ParDo(s, formatEnriched, Enrich(s, in, r, d))
 	passert.Equals(s, out,
-		"e1|Golden Dragon, Mitte|chinese||u33dc0|ur=false|ud=false",
-		"e2|Little Oven|pizza|e-bike|u33dc0|ur=false|ud=false",
-		"e3||||u33dc0|ur=true|ud=true",
+		"e1@5|Golden Dragon, Mitte|chinese||u33dc0|ur=false|ud=false",
+		"e2@5|Little Oven|pizza|e-bike|u33dc0|ur=false|ud=false",
+		"e3@20||||u33dc0|ur=true|ud=true",
 	)
 	res := ptest.RunAndValidate(t, p)
 	got := map[string]int64{}

@@ -10,7 +10,7 @@ import (
 // Dimensions from S3 (or local paths), loaded once per worker.
 func ExampleEnrich() {
 	_, s := beam.NewPipelineWithRoot()
-	events := beam.Create(s, event.Event{EventID: "e-1", RestaurantID: "r-00001"})
+	events := beam.Create(s, event.Batch{Events: []event.Event{{EventID: "e-1", RestaurantID: "r-00001"}}}) // lifecycle.Track's unique events
 	enriched := enrich.Enrich(s, events, "s3://dims/restaurants.csv", "s3://dims/drivers.csv", enrich.WithS3PathStyle())
-	_ = enriched // PCollection<enrich.Enriched>
+	_ = enriched // PCollection<enrich.Batch>
 }

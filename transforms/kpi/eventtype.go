@@ -10,7 +10,8 @@ import (
 )
 
 func init() {
-	register.Function1x2(eventTypeOne)
+	register.Function2x1(eventTypeOne)
+	register.Function1x1(eventTypesOf)
 	register.Iter1[int64]()
 	register.Function4x1(sumEventTypeCount)
 	beam.RegisterType(reflect.TypeFor[EventTypeCount]())
@@ -28,14 +29,15 @@ type EventTypeCount struct {
 }
 
 // EventTypeCounts counts the events of events (a PCollection<event.Event>
-// timestamped with event time, unwindowed) per event type, window of w and
+// timestamped with event time, or a PCollection<event.Batch>, each event at
+// its EventTimeMillis; unwindowed) per event type, window of w and
 // pane, and returns a PCollection<EventTypeCount>. The counts are summed per
 // type and period slot within a bundle, then windowed, grouped and summed by
 // a ParDo that reads the pane; with accumulating panes a LATE row holds the
 // window's full count.
 func EventTypeCounts(s beam.Scope, events beam.PCollection, w Windows) beam.PCollection {
 	s = s.Scope("kpi.EventTypeCounts")
-	partial := beam.ParDo(s, &preCountFn{PeriodMillis: w.slotMillis()}, beam.ParDo(s, eventTypeOne, events))
+	partial := beam.ParDo(s, &preCountFn{PeriodMillis: w.slotMillis()}, observeEvents(s, events, eventTypeOne, eventTypesOf))
 	counts := beam.ParDo(s, sumEventTypeCount, beam.GroupByKey(s, w.apply(s, partial)))
 	if w.config().normalizePanes {
 		counts = normalizeEventTypeCounts(s, counts)
@@ -43,7 +45,17 @@ func EventTypeCounts(s beam.Scope, events beam.PCollection, w Windows) beam.PCol
 	return counts
 }
 
-func eventTypeOne(e event.Event) (string, int64) { return string(e.EventType), 1 }
+func eventTypeOne(ts beam.EventTime, e event.Event) counts {
+	return counts{Items: []timedCount{{Millis: ts.Milliseconds(), Key: string(e.EventType), N: 1}}}
+}
+
+func eventTypesOf(b event.Batch) counts {
+	c := counts{Items: make([]timedCount, len(b.Events))}
+	for i := range b.Events {
+		c.Items[i] = timedCount{Millis: b.Events[i].EventTimeMillis, Key: string(b.Events[i].EventType), N: 1}
+	}
+	return c
+}
 
 func sumEventTypeCount(p beam.PaneInfo, w beam.Window, typ string, ns func(*int64) bool) EventTypeCount {
 	var sum, n int64

@@ -9,18 +9,24 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
+
+	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func init() {
-	register.DoFn4x0[beam.EventTime, string, int64, func(beam.EventTime, string, int64)](&preCountFn{})
+	register.DoFn2x0[counts, func(beam.EventTime, string, int64)](&preCountFn{})
 	register.Emitter3[beam.EventTime, string, int64]()
-	register.DoFn4x0[beam.EventTime, string, observation, func(beam.EventTime, string, entityGroup)](&preGroupFn{})
+	register.Emitter1[counts]()
+	register.DoFn2x0[observations, func(beam.EventTime, string, entityGroup)](&preGroupFn{})
+	register.Emitter1[observations]()
 	register.Emitter3[beam.EventTime, string, entityGroup]()
 	register.Iter1[entityGroup]()
 	beam.RegisterType(reflect.TypeFor[preCountFn]())
 	beam.RegisterType(reflect.TypeFor[preGroupFn]())
 	beam.RegisterType(reflect.TypeFor[entityGroup]())
 	beam.RegisterType(reflect.TypeFor[entityAccum]())
+	beam.RegisterType(reflect.TypeFor[counts]())
+	beam.RegisterType(reflect.TypeFor[observations]())
 }
 
 // Pre-aggregation before the window fan-out. Every element is in
@@ -34,13 +40,50 @@ func init() {
 // carry the runner's pane as before; a bundle's late elements of one slot
 // arrive as one partial sum and so as one LATE pane.
 
+// The pre-aggregating DoFns take what one input element contributes as one
+// element: one event's or delivery's, or a whole event.Batch's (Track's
+// unique events), so that a batch crosses the DoFn chain once, not once per
+// event (event.Batch). Each contribution carries its own event time.
+
+// timedCount is one contribution to a key's count.
+type timedCount struct {
+	Millis int64
+	Key    string
+	N      int64
+}
+
+// counts are the contributions of one input element to preCountFn.
+type counts struct {
+	Items []timedCount
+}
+
+// timedObservation is one contribution to an entity's KPIs.
+type timedObservation struct {
+	Millis int64
+	Entity string
+	Obs    observation
+}
+
+// observations are the contributions of one input element to preGroupFn.
+type observations struct {
+	Items []timedObservation
+}
+
+// observeEvents maps events with perBatch when it is a
+// PCollection<event.Batch>, and with perEvent when it holds single events.
+func observeEvents(s beam.Scope, events beam.PCollection, perEvent, perBatch any) beam.PCollection {
+	if events.Type().Type() == reflect.TypeFor[event.Batch]() {
+		return beam.ParDo(s, perBatch, events)
+	}
+	return beam.ParDo(s, perEvent, events)
+}
+
 // maxPending bounds the partial sums a pre-aggregating DoFn holds before it
 // flushes early (a flush only splits sums, it never changes them).
 const maxPending = 20_000
 
-// slotEnd is the last millisecond of the period slot that contains ts.
-func slotEnd(ts beam.EventTime, period int64) beam.EventTime {
-	ms := mtime.Time(ts).Milliseconds()
+// slotEnd is the last millisecond of the period slot that contains ms.
+func slotEnd(ms, period int64) beam.EventTime {
 	start := ms - ((ms%period)+period)%period
 	return mtime.FromMilliseconds(start + period - 1)
 }
@@ -61,10 +104,12 @@ func (f *preCountFn) StartBundle(_ func(beam.EventTime, string, int64)) {
 	f.sums = map[slotKey]int64{}
 }
 
-func (f *preCountFn) ProcessElement(ts beam.EventTime, key string, n int64, emit func(beam.EventTime, string, int64)) {
-	f.sums[slotKey{int64(slotEnd(ts, f.PeriodMillis)), key}] += n
-	if len(f.sums) >= maxPending {
-		f.FinishBundle(emit)
+func (f *preCountFn) ProcessElement(c counts, emit func(beam.EventTime, string, int64)) {
+	for _, it := range c.Items {
+		f.sums[slotKey{int64(slotEnd(it.Millis, f.PeriodMillis)), it.Key}] += it.N
+		if len(f.sums) >= maxPending {
+			f.FinishBundle(emit)
+		}
 	}
 }
 
@@ -104,17 +149,19 @@ func (f *preGroupFn) StartBundle(_ func(beam.EventTime, string, entityGroup)) {
 	f.sums = map[slotKey]*accum{}
 }
 
-func (f *preGroupFn) ProcessElement(ts beam.EventTime, entity string, o observation, emit func(beam.EventTime, string, entityGroup)) {
-	k := slotKey{int64(slotEnd(ts, f.PeriodMillis)), entity}
-	a := f.sums[k]
-	if a == nil {
-		a = &accum{}
-		f.sums[k] = a
-	}
+func (f *preGroupFn) ProcessElement(obs observations, emit func(beam.EventTime, string, entityGroup)) {
 	fn := orderKPIFn{TrackDrivers: f.TrackDrivers}
-	*a = fn.AddInput(*a, o)
-	if len(f.sums) >= maxPending {
-		f.FinishBundle(emit)
+	for _, it := range obs.Items {
+		k := slotKey{int64(slotEnd(it.Millis, f.PeriodMillis)), it.Entity}
+		a := f.sums[k]
+		if a == nil {
+			a = &accum{}
+			f.sums[k] = a
+		}
+		*a = fn.AddInput(*a, it.Obs)
+		if len(f.sums) >= maxPending {
+			f.FinishBundle(emit)
+		}
 	}
 }
 

@@ -10,9 +10,9 @@ import (
 )
 
 func init() {
-	register.Function2x0(restaurantOfEvent)
-	register.Function2x0(restaurantOfDelivery)
-	register.Emitter2[string, observation]()
+	register.Function3x0(restaurantOfEvent)
+	register.Function2x0(restaurantOfEvents)
+	register.Function3x0(restaurantOfDelivery)
 	register.Function4x1(foldRestaurantKPIs)
 	beam.RegisterType(reflect.TypeFor[RestaurantKPI]())
 	beam.RegisterType(reflect.TypeFor[Delivery]())
@@ -40,7 +40,8 @@ type RestaurantKPI struct {
 // delivered and cancelled, GMV, and mean/p50/p90 delivery minutes.
 //
 // events is a PCollection<event.Event> and deliveries a PCollection<Delivery>,
-// both timestamped with event time and unwindowed; the windows of w are
+// both timestamped with event time and unwindowed (events may also be a
+// PCollection<event.Batch>, each event at its EventTimeMillis); the windows of w are
 // applied after a per-bundle pre-aggregation (preaggregate.go). Counts and
 // GMV come from the events, delivery minutes from the deliveries, each in
 // the windows of its own timestamp. The result is a PCollection<RestaurantKPI>:
@@ -56,7 +57,7 @@ func RestaurantKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows
 func RestaurantKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.RestaurantKPIs")
 	obs := beam.Flatten(s,
-		beam.ParDo(s, restaurantOfEvent, events),
+		observeEvents(s, events, restaurantOfEvent, restaurantOfEvents),
 		beam.ParDo(s, restaurantOfDelivery, deliveries),
 	)
 	c := aggregateOptions(opts)
@@ -68,15 +69,27 @@ func RestaurantKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w W
 	return batches
 }
 
-func restaurantOfEvent(e event.Event, emit func(string, observation)) {
+func restaurantOfEvent(ts beam.EventTime, e event.Event, emit func(observations)) {
 	if e.RestaurantID != "" {
-		emit(e.RestaurantID, observeEvent(e))
+		emit(observations{Items: []timedObservation{{Millis: ts.Milliseconds(), Entity: e.RestaurantID, Obs: observeEvent(e)}}})
 	}
 }
 
-func restaurantOfDelivery(d Delivery, emit func(string, observation)) {
+func restaurantOfEvents(b event.Batch, emit func(observations)) {
+	obs := observations{Items: make([]timedObservation, 0, len(b.Events))}
+	for i := range b.Events {
+		if e := &b.Events[i]; e.RestaurantID != "" {
+			obs.Items = append(obs.Items, timedObservation{Millis: e.EventTimeMillis, Entity: e.RestaurantID, Obs: observeEvent(*e)})
+		}
+	}
+	if len(obs.Items) > 0 {
+		emit(obs)
+	}
+}
+
+func restaurantOfDelivery(ts beam.EventTime, d Delivery, emit func(observations)) {
 	if d.RestaurantID != "" {
-		emit(d.RestaurantID, observeDelivery(d))
+		emit(observations{Items: []timedObservation{{Millis: ts.Milliseconds(), Entity: d.RestaurantID, Obs: observeDelivery(d)}}})
 	}
 }
 

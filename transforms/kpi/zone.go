@@ -10,8 +10,9 @@ import (
 )
 
 func init() {
-	register.Function3x0(zoneOfEvent)
-	register.Function2x0(zoneOfDelivery)
+	register.Function4x0(zoneOfEvent)
+	register.Function2x0(zoneOfEvents)
+	register.Function3x0(zoneOfDelivery)
 	register.Function4x1(foldZoneKPIs)
 	beam.RegisterType(reflect.TypeFor[ZoneKPI]())
 }
@@ -42,7 +43,8 @@ type ZoneKPI struct {
 // zone of its own location (event.Zone; the pipeline takes it from
 // enrichment, which computes it anyway), and deliveries a
 // PCollection<Delivery> (counted in Delivery.Zone), both timestamped with
-// event time and unwindowed. An empty zone is not counted. The
+// event time and unwindowed; or events is a PCollection<event.Batch>, each
+// event at its EventTimeMillis in the zone of its own location. An empty zone is not counted. The
 // result is a PCollection<ZoneKPI>, pre-aggregated, windowed, grouped and
 // folded like RestaurantKPIs.
 func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
@@ -55,7 +57,7 @@ func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts
 func ZoneKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {
 	s = s.Scope("kpi.ZoneKPIs")
 	obs := beam.Flatten(s,
-		beam.ParDo(s, zoneOfEvent, events),
+		observeEvents(s, events, zoneOfEvent, zoneOfEvents),
 		beam.ParDo(s, zoneOfDelivery, deliveries),
 	)
 	c := aggregateOptions(opts)
@@ -67,19 +69,33 @@ func ZoneKPIBatches(s beam.Scope, events, deliveries beam.PCollection, w Windows
 	return batches
 }
 
-func zoneOfEvent(zone string, e event.Event, emit func(string, observation)) {
+func zoneOfEvent(ts beam.EventTime, zone string, e event.Event, emit func(observations)) {
 	if zone != "" {
-		emit(zone, observeEvent(e))
+		emit(observations{Items: []timedObservation{{Millis: ts.Milliseconds(), Entity: zone, Obs: observeEvent(e)}}})
+	}
+}
+
+// zoneOfEvents puts each event in the zone of its own location.
+func zoneOfEvents(b event.Batch, emit func(observations)) {
+	obs := observations{Items: make([]timedObservation, 0, len(b.Events))}
+	for i := range b.Events {
+		e := &b.Events[i]
+		if zone := event.Zone(e.Location); zone != "" {
+			obs.Items = append(obs.Items, timedObservation{Millis: e.EventTimeMillis, Entity: zone, Obs: observeEvent(*e)})
+		}
+	}
+	if len(obs.Items) > 0 {
+		emit(obs)
 	}
 }
 
 // zoneOfDelivery contributes only the delivery time: the driver is already
 // counted from the zone's events.
-func zoneOfDelivery(d Delivery, emit func(string, observation)) {
+func zoneOfDelivery(ts beam.EventTime, d Delivery, emit func(observations)) {
 	if d.Zone != "" {
 		o := observeDelivery(d)
 		o.DriverID = ""
-		emit(d.Zone, o)
+		emit(observations{Items: []timedObservation{{Millis: ts.Milliseconds(), Entity: d.Zone, Obs: o}}})
 	}
 }
 

@@ -72,7 +72,7 @@ func TestEarliestStepTime(t *testing.T) {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	unique, facts := Track(s, teststream.Create(s, c))
-	passert.Count(s, unique, "unique events (copies have their own ids)", 10)
+	passert.Count(s, beam.ParDo(s, eventsOf, unique), "unique events (copies have their own ids)", 10)
 	// By hand: A picked up at 10, delivered at 30 (20 min); B picked up at
 	// 11, delivered at 40 (29 min); both in the first events' zone u33dc0.
 	passert.Equals(s, beam.ParDo(s, formatFact, facts),

@@ -14,7 +14,7 @@ import (
 // delivery-time KPIs.
 func ExampleTrack() {
 	_, s := beam.NewPipelineWithRoot()
-	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1"}) // stamped with event time in a real graph (parse.WithEventTime)
+	events := beam.Create(s, event.Event{EventID: "e-1", EventType: event.OrderCreated, OrderID: "o-1"})
 	unique, facts := lifecycle.Track(s, events, lifecycle.WithHorizon(2*time.Hour), lifecycle.WithBuckets(64))
-	_, _ = unique, facts // PCollection<event.Event>, PCollection<lifecycle.OrderFact>
+	_, _ = unique, facts // PCollection<event.Batch>, PCollection<lifecycle.OrderFact>
 }

@@ -23,7 +23,7 @@ import (
 )
 
 func init() {
-	register.DoFn7x1[context.Context, state.Provider, timers.Provider, string, batch, func(beam.EventTime, event.Event), func(beam.EventTime, OrderFact), error](&trackFn{})
+	register.DoFn7x1[context.Context, state.Provider, timers.Provider, string, event.Batch, func(beam.EventTime, event.Batch), func(beam.EventTime, OrderFact), error](&trackFn{})
 	register.Emitter2[beam.EventTime, event.Event]()
 	register.Emitter2[beam.EventTime, OrderFact]()
 	beam.RegisterType(reflect.TypeFor[OrderFact]())
@@ -110,11 +110,12 @@ func WithoutBundleCache() Option { return func(f *trackFn) { f.NoCache = true } 
 // open at once and allow more parallelism. 0 keys the state by order_id.
 func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 
-// Track deduplicates events (a PCollection<event.Event> in the global window,
-// timestamped with event time, see parse.WithEventTime) by event_id and joins
-// them per order_id. It returns the first event of every event_id
-// (PCollection<event.Event>, timestamped with event time) and a
-// PCollection<OrderFact>:
+// Track deduplicates events (a PCollection<event.Event> in the global window;
+// their element timestamps are not used, each event's EventTimeMillis is) by
+// event_id and joins them per order_id. It returns the first event of every
+// event_id, as a PCollection<event.Batch> (the new events of each batch of a
+// bucket, the batch timestamped with its earliest event: see event.Batch),
+// and a PCollection<OrderFact>:
 //   - when the watermark passes the delivered (or cancelled) time + grace,
 //     rounded up to the minute, one fact with Complete=true, timestamped at
 //     that delivered/cancelled time; steps may arrive in any order and may
@@ -243,7 +244,7 @@ type cell struct {
 
 // StartBundle starts with no cells known. It lists the emitters only
 // because Beam Go requires the bundle methods of a DoFn that emits to.
-func (f *trackFn) StartBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) {
+func (f *trackFn) StartBundle(_ func(beam.EventTime, event.Batch), _ func(beam.EventTime, OrderFact)) {
 	f.cells = map[string]*cell{}
 }
 
@@ -252,7 +253,7 @@ func (f *trackFn) StartBundle(_ func(beam.EventTime, event.Event), _ func(beam.E
 // bundle is still open, with the state provider of each key's last call
 // (it names the key and the bundle's state channel), so the runner commits
 // them with the bundle's outputs and timers.
-func (f *trackFn) FinishBundle(_ func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) error {
+func (f *trackFn) FinishBundle(_ func(beam.EventTime, event.Batch), _ func(beam.EventTime, OrderFact)) error {
 	defer func() { f.cells = nil }()
 	for key, c := range f.cells {
 		if c.dirty {
@@ -299,7 +300,7 @@ func (f *trackFn) write(sp state.Provider, key string, c *cell) error {
 
 // ProcessElement folds a batch of one key's events into its state: at most
 // one state read per bundle, and its timers set.
-func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp timers.Provider, key string, b batch, emit func(beam.EventTime, event.Event), _ func(beam.EventTime, OrderFact)) error {
+func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp timers.Provider, key string, b event.Batch, emit func(beam.EventTime, event.Batch), _ func(beam.EventTime, OrderFact)) error {
 	c, err := f.read(sp, key)
 	if err != nil {
 		return err
@@ -311,6 +312,7 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 			c.index[o.Fact.OrderID] = i
 		}
 	}
+	unique := make([]event.Event, 0, len(b.Events))
 	for _, e := range b.Events {
 		i, ok := c.index[e.OrderID]
 		if !ok {
@@ -325,7 +327,7 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 			continue
 		}
 		o.EventHashes = append(o.EventHashes, h)
-		emit(mtime.FromMilliseconds(e.EventTimeMillis), e)
+		unique = append(unique, e)
 		if o.Emitted {
 			afterCount.Inc(ctx, 1)
 			o.LastMillis = max(o.LastMillis, e.EventTimeMillis)
@@ -333,12 +335,16 @@ func (f *trackFn) ProcessElement(ctx context.Context, sp state.Provider, tp time
 		}
 		o.add(e)
 	}
+	if len(unique) > 0 {
+		u := event.Batch{Events: unique}
+		emit(mtime.FromMilliseconds(u.MinMillis()), u)
+	}
 	return f.save(sp, tp, key, c)
 }
 
 // OnTimer emits the facts that are due at the firing time and forgets the
 // orders whose memory has expired, then re-arms the timer.
-func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, timer timers.Context, _ func(beam.EventTime, event.Event), emit func(beam.EventTime, OrderFact)) error {
+func (f *trackFn) OnTimer(ctx context.Context, sp state.Provider, tp timers.Provider, key string, timer timers.Context, _ func(beam.EventTime, event.Batch), emit func(beam.EventTime, OrderFact)) error {
 	c, err := f.read(sp, key)
 	if err != nil {
 		return err

@@ -16,7 +16,6 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/teststream"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
-	"github.com/deliverypipe/deliverypipe/transforms/wire/wiretest"
 )
 
 func TestMain(m *testing.M) {
@@ -25,6 +24,31 @@ func TestMain(m *testing.M) {
 
 func init() {
 	register.Function2x1(formatFact)
+	register.Function2x0(eventsOf)
+	register.Function3x0(misstamped)
+}
+
+// eventsOf emits the events of a batch of Track's unique output.
+func eventsOf(b event.Batch, emit func(event.Event)) {
+	for _, e := range b.Events {
+		emit(e)
+	}
+}
+
+// misstamped reports a batch of Track's unique output that is empty or not
+// timestamped with its earliest event, as the watermark holds require.
+func misstamped(ts beam.EventTime, b event.Batch, report func(string)) {
+	if len(b.Events) == 0 {
+		report("an empty batch")
+		return
+	}
+	earliest := b.Events[0].EventTimeMillis
+	for _, e := range b.Events {
+		earliest = min(earliest, e.EventTimeMillis)
+	}
+	if ts.Milliseconds() != earliest {
+		report(fmt.Sprintf("batch of %d events stamped %d, its earliest event is at %d", len(b.Events), ts.Milliseconds(), earliest))
+	}
 }
 
 const (
@@ -91,7 +115,8 @@ func testTrack(t *testing.T, opt Option) {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	unique, facts := Track(s, teststream.Create(s, c), WithGrace(time.Minute), WithHorizon(time.Hour), opt)
-	passert.Count(s, unique, "unique events", 8)
+	passert.Count(s, beam.ParDo(s, eventsOf, unique), "unique events", 8)
+	passert.Empty(s, beam.ParDo(s, misstamped, unique))
 	// By hand: A prep 0→10, delivery 10→30, total 30, stamped at delivery (30);
 	// B cancelled at 5; C expires at 3 + 60 = 63.
 	passert.Equals(s, beam.ParDo(s, formatFact, facts),
@@ -151,12 +176,3 @@ func TestBucketCoderRoundTrip(t *testing.T) {
 	}
 }
 
-func TestBatchCoder(t *testing.T) {
-	events := []event.Event{
-		{EventID: "e1", OrderID: "o1", EventType: event.OrderCreated, EventTimeMillis: 5, Items: []event.Item{{ItemID: "i", Qty: 1, Price: 2.5}}, TotalPrice: 2.5},
-		{EventID: "e2", OrderID: "o1", EventType: event.Delivered, EventTimeMillis: 9, Metadata: map[string]string{"k": "v"}},
-	}
-	for name, b := range map[string]batch{"empty": {Events: []event.Event{}}, "two": {Events: events}} {
-		t.Run(name, func(t *testing.T) { wiretest.RoundTrip(t, b, encodeBatch, decodeBatch) })
-	}
-}

@@ -4,13 +4,15 @@ import (
 	"reflect"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/core/graph/mtime"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
 
 func init() {
-	register.Function1x1(toStatus)
+	register.Function2x0(toStatuses)
+	register.Emitter2[beam.EventTime, Status]()
 	beam.RegisterType(reflect.TypeFor[Status]())
 }
 
@@ -26,9 +28,17 @@ type Status struct {
 	DriverID     string `dynamodbav:"driver_id"`
 }
 
-// Statuses maps each event (a PCollection<event.Event>) to its Status.
-func Statuses(s beam.Scope, events beam.PCollection) beam.PCollection {
-	return beam.ParDo(s.Scope("lifecycle.Statuses"), toStatus, events)
+// Statuses maps each event of batches (a PCollection<event.Batch>, Track's
+// unique events) to its Status, timestamped with the event's time.
+func Statuses(s beam.Scope, batches beam.PCollection) beam.PCollection {
+	return beam.ParDo(s.Scope("lifecycle.Statuses"), toStatuses, batches)
+}
+
+func toStatuses(b event.Batch, emit func(beam.EventTime, Status)) {
+	for i := range b.Events {
+		e := &b.Events[i]
+		emit(mtime.FromMilliseconds(e.EventTimeMillis), toStatus(*e))
+	}
 }
 
 func toStatus(e event.Event) Status {

@@ -1,7 +1,11 @@
 package lifecycle
 
 import (
+	"fmt"
+	"slices"
 	"testing"
+
+	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 )
@@ -26,5 +30,23 @@ func TestStatusRanks(t *testing.T) {
 		if got := toStatus(e); got != want {
 			t.Errorf("toStatus(%s) = %+v, want %+v", c.typ, got, want)
 		}
+	}
+}
+
+// TestStatusesOfBatch: every event of a batch gets its own status, stamped
+// with its own event time, in the batch's order.
+func TestStatusesOfBatch(t *testing.T) {
+	b := event.Batch{Events: []event.Event{
+		{EventID: "e1", OrderID: "o1", EventType: event.PickedUp, EventTimeMillis: 30},
+		{EventID: "e2", OrderID: "o2", EventType: event.OrderCreated, EventTimeMillis: 10},
+		{EventID: "e3", OrderID: "o1", EventType: event.OrderAccepted, EventTimeMillis: 20},
+	}}
+	var got []string
+	toStatuses(b, func(ts beam.EventTime, s Status) {
+		got = append(got, fmt.Sprintf("%d %s %s %d", ts.Milliseconds(), s.OrderID, s.Status, s.Rank))
+	})
+	want := []string{"30 o1 picked_up 3", "10 o2 order_created 1", "20 o1 order_accepted 2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("statuses %q, want %q", got, want)
 	}
 }
