@@ -175,4 +175,3 @@ func TestBucketCoderRoundTrip(t *testing.T) {
 		t.Errorf("state of version 2: err = %v, want one naming version 2", err)
 	}
 }
-
