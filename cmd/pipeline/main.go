@@ -28,6 +28,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/internal/gctune"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
 )
 
@@ -76,12 +77,24 @@ func main() {
 		slog.Error("bad flags", "err", err)
 		os.Exit(2)
 	}
+	tuneWorkerGC()
 	beam.Init()
 	// beam.Init (v2.77) installs its own default slog handler; ours wins.
 	setupLogging()
 	if err := run(context.Background()); err != nil {
 		slog.Error("pipeline failed", "err", err)
 		os.Exit(1)
+	}
+}
+
+// tuneWorkerGC sizes the collector (internal/gctune) of a worker process
+// (--worker, as a runner starts the binary) and of a launcher of a portable
+// runner, whose LOOPBACK workers run in it; not of the in-process prism,
+// where the pipeline's own memory matters more than its collector's CPU.
+func tuneWorkerGC() {
+	if w := flag.Lookup("worker"); (w != nil && w.Value.String() == "true") || !presets.IsPrism(flag.CommandLine) {
+		gc, limit := gctune.ForWorker()
+		slog.Debug("worker collector", "gc_percent", gc, "memory_limit_bytes", limit)
 	}
 }
 

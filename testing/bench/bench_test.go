@@ -17,7 +17,9 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/prism"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 
+	"github.com/deliverypipe/deliverypipe/internal/gctune"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
@@ -207,6 +209,11 @@ func BenchmarkFullGraph(b *testing.B) {
 		w = nil
 	}
 	out := b.TempDir()
+	if !presets.IsPrism(flag.CommandLine) {
+		// This process hosts the LOOPBACK workers: their collector is
+		// sized as cmd/pipeline sizes a worker's.
+		gctune.ForWorker()
+	}
 	resetPeakRSS(b)
 	var expired, forgotten int64
 	b.ResetTimer()
