@@ -71,6 +71,10 @@ var (
 
 func main() {
 	flag.Usage = usage
+	if name := unknownFlag(flag.CommandLine, os.Args[1:]); name != "" {
+		fmt.Fprintln(os.Stderr, "pipeline:", unknownFlagError(flag.CommandLine, name))
+		os.Exit(2)
+	}
 	flag.Parse()
 	setupLogging()
 	if err := applyPreset(); err != nil {

@@ -182,7 +182,40 @@ func (p Preset) Apply(fs *flag.FlagSet) (err error) {
 			errs = append(errs, fmt.Errorf("preset %s: --%s=%s: %w", p.Name, name, v, err))
 		}
 	}
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return checkPortable(fs)
+}
+
+// portableRunners are the runners that submit to a job server.
+var portableRunners = map[string]bool{"flink": true, "spark": true, "universal": true, "portable": true}
+
+// checkPortable fails fast when the runner of fs submits to a job server
+// but the flags name none, or no environment for the workers: Beam Go would
+// then pick its DOCKER default, log that it cross-compiles and pulls an SDK
+// image, and wait for a container that never comes up here.
+func checkPortable(fs *flag.FlagSet) error {
+	r := fs.Lookup("runner")
+	if r == nil || !portableRunners[r.Value.String()] {
+		return nil
+	}
+	runner := r.Value.String()
+	if e := fs.Lookup("endpoint"); e == nil || e.Value.String() == "" {
+		return fmt.Errorf("--runner=%s needs --endpoint=host:port of its job server (or --preset=%s-local for the job server of runners/%s/jobserver.sh, --preset=%s-emr on EMR)", runner, presetFamily(runner), presetFamily(runner), presetFamily(runner))
+	}
+	if env := fs.Lookup("environment_type"); env != nil && env.Value.String() == "" {
+		return fmt.Errorf("--runner=%s needs --environment_type: LOOPBACK runs the workers in this process (a local job server), PROCESS starts them on the nodes (EMR); Beam's default, DOCKER, pulls an SDK image (--preset=%s-local or %s-emr set both)", runner, presetFamily(runner), presetFamily(runner))
+	}
+	return nil
+}
+
+// presetFamily is the prefix of the presets for runner.
+func presetFamily(runner string) string {
+	if runner == "spark" {
+		return "spark"
+	}
+	return "flink"
 }
 
 // localEndpoint reads the endpoint of a local job server from EndpointEnv or

@@ -82,6 +82,30 @@ func TestApply(t *testing.T) {
 			name: "spark on EMR, own worker", preset: "spark-emr", args: []string{"--worker_binary=/opt/w"},
 			want: map[string]string{"runner": "spark", "environment_type": "PROCESS", "worker_binary": "/opt/w"},
 		},
+		// A portable runner named without a preset fails fast instead of
+		// falling back to Beam's DOCKER environment.
+		{
+			name: "flink without an endpoint", preset: "prism", args: []string{"--runner=flink"},
+			wantErr: "--runner=flink needs --endpoint=host:port of its job server (or --preset=flink-local",
+		},
+		{
+			name: "flink without an environment", preset: "prism", args: []string{"--runner=flink", "--endpoint=127.0.0.1:8099"},
+			wantErr: "--runner=flink needs --environment_type: LOOPBACK",
+		},
+		{
+			name: "spark without an endpoint", preset: "prism", args: []string{"--runner=spark"},
+			wantErr: "--preset=spark-local",
+		},
+		{
+			name: "flink with endpoint and environment", preset: "prism",
+			args: []string{"--runner=flink", "--endpoint=127.0.0.1:8099", "--environment_type=LOOPBACK"},
+			want: map[string]string{"runner": "flink", "endpoint": "127.0.0.1:8099", "environment_type": "LOOPBACK"},
+		},
+		{
+			name: "docker chosen explicitly is the user's call", preset: "prism",
+			args: []string{"--runner=universal", "--endpoint=127.0.0.1:8099", "--environment_type=DOCKER"},
+			want: map[string]string{"runner": "universal", "environment_type": "DOCKER"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
