@@ -24,11 +24,11 @@ import (
 	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/runners/universal"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 
+	"github.com/deliverypipe/deliverypipe/internal/gctune"
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
-	"github.com/deliverypipe/deliverypipe/internal/gctune"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
 )
 
@@ -91,12 +91,12 @@ func main() {
 	}
 }
 
-// tuneWorkerGC sizes the collector (internal/gctune) of a worker process
-// (--worker, as a runner starts the binary) and of a launcher of a portable
-// runner, whose LOOPBACK workers run in it; not of the in-process prism,
-// where the pipeline's own memory matters more than its collector's CPU.
+// tuneWorkerGC sizes the collector (internal/gctune) of a process that runs
+// workers: a worker (--worker, as a runner starts the binary) or a launcher
+// whose LOOPBACK workers run in it; not of the in-process prism, where the
+// pipeline's own memory matters more than its collector's CPU.
 func tuneWorkerGC() {
-	if w := flag.Lookup("worker"); (w != nil && w.Value.String() == "true") || !presets.IsPrism(flag.CommandLine) {
+	if gctune.HostsWorkers(flag.CommandLine) {
 		gc, limit := gctune.ForWorker()
 		slog.Debug("worker collector", "gc_percent", gc, "memory_limit_bytes", limit)
 	}

@@ -18,8 +18,10 @@ func unknownFlag(fs *flag.FlagSet, args []string) string {
 		if a == "--" || len(a) < 2 || a[0] != '-' {
 			return "" // flag.Parse stops here too
 		}
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if name == "h" || name == "help" {
+		// One or two dashes, as flag accepts; anything else is bad syntax,
+		// which flag.Parse reports itself.
+		name, _, hasValue := strings.Cut(strings.TrimPrefix(a[1:], "-"), "=")
+		if name == "" || name[0] == '-' || name[0] == '=' || name == "h" || name == "help" {
 			return ""
 		}
 		f := fs.Lookup(name)

@@ -27,6 +27,9 @@ func TestUnknownFlag(t *testing.T) {
 		{"parsing stops at a positional", []string{"pos", "--nope"}, "", ""},
 		{"parsing stops at --", []string{"--", "--nope"}, "", ""},
 		{"help is flag's", []string{"--help"}, "", ""},
+		{"three dashes are flag's bad syntax", []string{"---stream", "s"}, "", ""},
+		{"an empty name is flag's bad syntax", []string{"--=x"}, "", ""},
+		{"a bool set to false", []string{"--bounded=false", "--strem", "s"}, "strem", "unknown flag --strem: did you mean --stream? (pipeline --help lists the flags)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,6 +12,7 @@
 package gctune
 
 import (
+	"flag"
 	"os"
 	"runtime/debug"
 )
@@ -38,4 +39,17 @@ func ForWorker() (gcPercent int, memoryLimit int64) {
 		memoryLimit = WorkerMemoryLimit
 	}
 	return gcPercent, memoryLimit
+}
+
+// HostsWorkers reports whether the process whose flags fs holds (parsed
+// already) runs pipeline workers: it was started as one (Beam's --worker),
+// or it hosts its runner's workers itself (--environment_type=LOOPBACK, a
+// job server's workers in the submitting process). The in-process prism
+// and a launcher whose workers run elsewhere (PROCESS, DOCKER) do not.
+func HostsWorkers(fs *flag.FlagSet) bool {
+	if w := fs.Lookup("worker"); w != nil && w.Value.String() == "true" {
+		return true
+	}
+	e := fs.Lookup("environment_type")
+	return e != nil && e.Value.String() == "LOOPBACK"
 }

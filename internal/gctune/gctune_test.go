@@ -1,6 +1,7 @@
 package gctune
 
 import (
+	"flag"
 	"math"
 	"runtime/debug"
 	"testing"
@@ -46,5 +47,30 @@ func TestForWorker(t *testing.T) {
 				t.Errorf("memory limit %d, want %d", got, tt.wantLimitAfter)
 			}
 		})
+	}
+}
+
+func TestHostsWorkers(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"in-process prism", nil, false},
+		{"a worker", []string{"--worker"}, true},
+		{"LOOPBACK workers in the launcher", []string{"--environment_type=LOOPBACK"}, true},
+		{"workers started on the nodes", []string{"--environment_type=PROCESS"}, false},
+		{"workers in containers", []string{"--environment_type=DOCKER"}, false},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		fs.Bool("worker", false, "")
+		fs.String("environment_type", "", "")
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if got := HostsWorkers(fs); got != tt.want {
+			t.Errorf("%s: HostsWorkers(%q) = %v, want %v", tt.name, tt.args, got, tt.want)
+		}
 	}
 }

@@ -189,7 +189,10 @@ func (p Preset) Apply(fs *flag.FlagSet) (err error) {
 }
 
 // portableRunners are the runners that submit to a job server.
-var portableRunners = map[string]bool{"flink": true, "spark": true, "universal": true, "portable": true}
+var portableRunners = map[string]bool{
+	"flink": true, "FlinkRunner": true, "spark": true, "SparkRunner": true,
+	"universal": true, "portable": true, "PortableRunner": true,
+}
 
 // checkPortable fails fast when the runner of fs submits to a job server
 // but the flags name none, or no environment for the workers: Beam Go would
@@ -212,7 +215,7 @@ func checkPortable(fs *flag.FlagSet) error {
 
 // presetFamily is the prefix of the presets for runner.
 func presetFamily(runner string) string {
-	if runner == "spark" {
+	if strings.HasPrefix(strings.ToLower(runner), "spark") {
 		return "spark"
 	}
 	return "flink"
@@ -271,7 +274,7 @@ var prismExperiments = []string{"prism_disable_sdf_split"}
 // it is not prism here; use the prism-server preset for a prism job server.
 func IsPrism(fs *flag.FlagSet) bool {
 	r := fs.Lookup("runner")
-	return r == nil || r.Value.String() == "" || r.Value.String() == "prism"
+	return r == nil || r.Value.String() == "" || r.Value.String() == "prism" || r.Value.String() == "PrismRunner"
 }
 
 // RequireExperiments adds to --experiments in fs what the runner named by

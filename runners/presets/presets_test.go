@@ -93,6 +93,10 @@ func TestApply(t *testing.T) {
 			wantErr: "--runner=flink needs --environment_type: LOOPBACK",
 		},
 		{
+			name: "Beam's long runner names too", preset: "prism", args: []string{"--runner=SparkRunner"},
+			wantErr: "--runner=SparkRunner needs --endpoint=host:port of its job server (or --preset=spark-local",
+		},
+		{
 			name: "spark without an endpoint", preset: "prism", args: []string{"--runner=spark"},
 			wantErr: "--preset=spark-local",
 		},

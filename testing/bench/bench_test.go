@@ -19,7 +19,6 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/internal/gctune"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
-	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
@@ -209,7 +208,7 @@ func BenchmarkFullGraph(b *testing.B) {
 		w = nil
 	}
 	out := b.TempDir()
-	if !presets.IsPrism(flag.CommandLine) {
+	if gctune.HostsWorkers(flag.CommandLine) {
 		// This process hosts the LOOPBACK workers: their collector is
 		// sized as cmd/pipeline sizes a worker's.
 		gctune.ForWorker()

@@ -21,6 +21,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/transforms/event"
 	"github.com/deliverypipe/deliverypipe/transforms/parse"
 )
 
@@ -107,7 +108,14 @@ type countFn struct {
 
 func (f *countFn) Setup() { f.c = beam.NewCounter("bench", f.Name) }
 
-func (f *countFn) ProcessElement(ctx context.Context, _ beam.X) { f.c.Inc(ctx, 1) }
+// ProcessElement counts an element, or the events of an event.Batch.
+func (f *countFn) ProcessElement(ctx context.Context, x beam.X) {
+	if b, ok := x.(event.Batch); ok {
+		f.c.Inc(ctx, int64(len(b.Events)))
+		return
+	}
+	f.c.Inc(ctx, 1)
+}
 
 // Counters reads the bench and transform counters (committed values) of a
 // finished run.

@@ -37,7 +37,7 @@ func stages(dir string) []stage {
 	}
 	// tracked is delivery.Build's dedup + lifecycle stage.
 	tracked := func(s beam.Scope, valid beam.PCollection) (unique, facts beam.PCollection) {
-		return lifecycle.Track(s, parse.WithEventTime(s, valid),
+		return lifecycle.Track(s, valid,
 			lifecycle.WithHorizon(o.OrderHorizon), lifecycle.WithDedupHorizon(o.DedupHorizon))
 	}
 	count := func(s beam.Scope, name string, col beam.PCollection) {

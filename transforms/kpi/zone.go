@@ -39,12 +39,12 @@ type ZoneKPI struct {
 // ZoneKPIs computes the RestaurantKPIs measures per delivery zone, plus the
 // number of distinct active drivers (an exact set in the accumulator).
 //
-// events is a PCollection<KV<string, event.Event>>, each event keyed by the
-// zone of its own location (event.Zone; the pipeline takes it from
-// enrichment, which computes it anyway), and deliveries a
-// PCollection<Delivery> (counted in Delivery.Zone), both timestamped with
-// event time and unwindowed; or events is a PCollection<event.Batch>, each
-// event at its EventTimeMillis in the zone of its own location. An empty zone is not counted. The
+// events is a PCollection<event.Batch> (what the pipeline passes: Track's
+// unique events), each event at its EventTimeMillis in the zone of its own
+// location (event.Zone), or a PCollection<KV<string, event.Event>> of
+// events keyed by their zone and timestamped with event time; deliveries is
+// a PCollection<Delivery> (counted in Delivery.Zone), timestamped with event
+// time; both unwindowed. An empty zone is not counted. The
 // result is a PCollection<ZoneKPI>, pre-aggregated, windowed, grouped and
 // folded like RestaurantKPIs.
 func ZoneKPIs(s beam.Scope, events, deliveries beam.PCollection, w Windows, opts ...AggregateOption) beam.PCollection {

@@ -24,7 +24,7 @@ import (
 
 func init() {
 	register.DoFn7x1[context.Context, state.Provider, timers.Provider, string, event.Batch, func(beam.EventTime, event.Batch), func(beam.EventTime, OrderFact), error](&trackFn{})
-	register.Emitter2[beam.EventTime, event.Event]()
+	register.Emitter2[beam.EventTime, event.Batch]()
 	register.Emitter2[beam.EventTime, OrderFact]()
 	beam.RegisterType(reflect.TypeFor[OrderFact]())
 	beam.RegisterType(reflect.TypeFor[trackFn]())
@@ -111,7 +111,8 @@ func WithoutBundleCache() Option { return func(f *trackFn) { f.NoCache = true } 
 func WithBuckets(n int) Option { return func(f *trackFn) { f.Buckets = n } }
 
 // Track deduplicates events (a PCollection<event.Event> in the global window;
-// their element timestamps are not used, each event's EventTimeMillis is) by
+// they are re-stamped from each event's EventTimeMillis, whatever their
+// element timestamps) by
 // event_id and joins them per order_id. It returns the first event of every
 // event_id, as a PCollection<event.Batch> (the new events of each batch of a
 // bucket, the batch timestamped with its earliest event: see event.Batch),

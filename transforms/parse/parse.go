@@ -65,7 +65,8 @@ var (
 // PCollection<DeadLetter> holding every other record with its Reason.
 //
 // Elements keep the timestamp the input carries: the source's watermark
-// policy decides; use WithEventTime to re-stamp with event time. A valid event
+// policy decides; use WithEventTime to re-stamp with event time (which
+// lifecycle.Track does not need: it stamps its batches from event times). A valid event
 // without schema_version leaves with SchemaVersion 1 (the seed's form) and,
 // when it had no event_id, with the DerivedID of its content as EventID.
 //
