@@ -30,24 +30,29 @@ func formatEventTypeCount(c EventTypeCount) string {
 // in-process prism of Beam Go v2.62 does not drop late elements even with no
 // allowed lateness (it fires an extra pane holding only them).
 func TestEventTypeCountsOnTime(t *testing.T) {
-	p, s := beam.NewPipelineWithRoot()
-	in := stream(t, s,
-		step{add: []event.Event{
-			ev("a", event.OrderCreated, t0),
-			ev("b", event.OrderCreated, t0+30_000),
-			ev("c", event.OrderAccepted, t0+70_000),
-		}, watermark: t0 + 4*minute},
-	)
-	w := Windows{Size: 2 * time.Minute, Period: time.Minute, Options: []WindowOption{OnTimeOnly()}}
-	got := beam.ParDo(s, formatEventTypeCount, EventTypeCounts(s, in, w))
-	// By hand: a, b at 0:00 and 0:30 lie in [-1,1) and [0,2); c at 1:10 in [0,2) and [1,3).
-	equals(s, got,
-		"[-1,1) order_created=2",
-		"[0,2) order_created=2",
-		"[0,2) order_accepted=1",
-		"[1,3) order_accepted=1",
-	)
-	ptest.RunAndValidate(t, p)
+	events := []event.Event{
+		ev("a", event.OrderCreated, t0),
+		ev("b", event.OrderCreated, t0+30_000),
+		ev("c", event.OrderAccepted, t0+70_000),
+	}
+	forms := append([]inputForm{{"stream", func(s beam.Scope, events []event.Event) beam.PCollection {
+		return stream(t, s, step{add: events, watermark: t0 + 4*minute})
+	}}}, inputForms...)
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			p, s := beam.NewPipelineWithRoot()
+			w := Windows{Size: 2 * time.Minute, Period: time.Minute, Options: []WindowOption{OnTimeOnly()}}
+			got := beam.ParDo(s, formatEventTypeCount, EventTypeCounts(s, form.in(s, events), w))
+			// By hand: a, b at 0:00 and 0:30 lie in [-1,1) and [0,2); c at 1:10 in [0,2) and [1,3).
+			equals(s, got,
+				"[-1,1) order_created=2",
+				"[0,2) order_created=2",
+				"[0,2) order_accepted=1",
+				"[1,3) order_accepted=1",
+			)
+			ptest.RunAndValidate(t, p)
+		})
+	}
 }
 
 // TestEventTypeCountsLateness checks the full strategy (sliding 2 min every

@@ -65,8 +65,41 @@ func order(id, restaurant, driver string, typ event.Type, at int64, price float6
 
 const sec = int64(1000)
 
+// inputForm is one of the two forms the KPIs take their events in: single
+// events stamped with event time, or event.Batches as lifecycle.Track emits
+// them (each spanning several windows here, stamped with its earliest
+// event). Every form must give the rows computed by hand.
+type inputForm struct {
+	name string
+	in   func(s beam.Scope, events []event.Event) beam.PCollection
+}
+
+var inputForms = []inputForm{
+	{"events", func(s beam.Scope, events []event.Event) beam.PCollection {
+		return beam.ParDo(s, stampEvent, beam.CreateList(s, events))
+	}},
+	{"batches", func(s beam.Scope, events []event.Event) beam.PCollection { return asBatches(s, events, 3) }},
+}
+
+func init() {
+	register.Function1x2(stampBatch)
+}
+
+func stampBatch(b event.Batch) (beam.EventTime, event.Batch) {
+	return mtime.FromMilliseconds(b.MinMillis()), b
+}
+
+// asBatches deals events into n batches in turn (so each holds events far
+// apart in event time), each stamped with its earliest event.
+func asBatches(s beam.Scope, events []event.Event, n int) beam.PCollection {
+	batches := make([]event.Batch, n)
+	for i, e := range events {
+		batches[i%n].Events = append(batches[i%n].Events, e)
+	}
+	return beam.ParDo(s, stampBatch, beam.CreateList(s, batches))
+}
+
 func TestRestaurantKPIs(t *testing.T) {
-	p, s := beam.NewPipelineWithRoot()
 	events := []event.Event{
 		order("o1", "r-1", "", event.OrderCreated, t0+10*sec, 12.50),
 		order("o2", "r-1", "", event.OrderCreated, t0+20*sec, 7.25),
@@ -75,54 +108,80 @@ func TestRestaurantKPIs(t *testing.T) {
 		order("o3", "r-1", "d-2", event.Delivered, t0+100*sec, 0),
 		order("o4", "r-1", "d-1", event.Delivered, t0+110*sec, 0),
 		order("o5", "r-2", "", event.OrderCreated, t0+5*sec, 3.00), // r-2 goes idle after 0:05
+		order("o6", "", "", event.OrderCreated, t0+5*sec, 99),      // no restaurant: not counted
 	}
 	deliveries := []timedDelivery{
 		{t0 + 90*sec, Delivery{OrderID: "o1", RestaurantID: "r-1", Minutes: 20}},
 		{t0 + 100*sec, Delivery{OrderID: "o3", RestaurantID: "r-1", Minutes: 10}},
 		{t0 + 110*sec, Delivery{OrderID: "o4", RestaurantID: "r-1", Minutes: 35}},
 	}
-	ev := beam.ParDo(s, stampEvent, beam.CreateList(s, events))
-	dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
-	got := beam.ParDo(s, formatRestaurantKPI, RestaurantKPIs(s, ev, dv, onTime2m))
-	// By hand. Windows [-1,1) [0,2) [1,3) in minutes. Delivery minutes in
-	// [0,2) and [1,3): sorted 10 20 35, mean 65/3, p50 rank ceil(1.5)=2 → 20,
-	// p90 rank ceil(2.7)=3 → 35.
-	equals(s, got,
-		"[-1,1) r-1 c=2 d=0 x=1 gmv=19.75 n=0 mean=0.0000 p50=0 p90=0",
-		"[0,2) r-1 c=2 d=3 x=1 gmv=19.75 n=3 mean=21.6667 p50=20 p90=35",
-		"[1,3) r-1 c=0 d=3 x=0 gmv=0.00 n=3 mean=21.6667 p50=20 p90=35",
-		"[-1,1) r-2 c=1 d=0 x=0 gmv=3.00 n=0 mean=0.0000 p50=0 p90=0",
-		"[0,2) r-2 c=1 d=0 x=0 gmv=3.00 n=0 mean=0.0000 p50=0 p90=0",
-	)
-	ptest.RunAndValidate(t, p)
+	for _, form := range inputForms {
+		t.Run(form.name, func(t *testing.T) {
+			p, s := beam.NewPipelineWithRoot()
+			dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
+			got := beam.ParDo(s, formatRestaurantKPI, RestaurantKPIs(s, form.in(s, events), dv, onTime2m))
+			// By hand. Windows [-1,1) [0,2) [1,3) in minutes. Delivery minutes in
+			// [0,2) and [1,3): sorted 10 20 35, mean 65/3, p50 rank ceil(1.5)=2 → 20,
+			// p90 rank ceil(2.7)=3 → 35.
+			equals(s, got,
+				"[-1,1) r-1 c=2 d=0 x=1 gmv=19.75 n=0 mean=0.0000 p50=0 p90=0",
+				"[0,2) r-1 c=2 d=3 x=1 gmv=19.75 n=3 mean=21.6667 p50=20 p90=35",
+				"[1,3) r-1 c=0 d=3 x=0 gmv=0.00 n=3 mean=21.6667 p50=20 p90=35",
+				"[-1,1) r-2 c=1 d=0 x=0 gmv=3.00 n=0 mean=0.0000 p50=0 p90=0",
+				"[0,2) r-2 c=1 d=0 x=0 gmv=3.00 n=0 mean=0.0000 p50=0 p90=0",
+			)
+			ptest.RunAndValidate(t, p)
+		})
+	}
 }
 
 // onTime2m are the windows of the on-time tests: 2 minutes every minute.
 var onTime2m = Windows{Size: 2 * time.Minute, Period: time.Minute, Options: []WindowOption{OnTimeOnly()}}
 
+// TestZoneKPIs gives the zone KPIs events keyed by zone, and events in
+// batches, which count in the zone of their own location: the 6-character
+// geohashes, Berlin Mitte u33dc0 and (0, 0) s00000 (geohash's first cell
+// east of Greenwich, north of the equator).
 func TestZoneKPIs(t *testing.T) {
-	p, s := beam.NewPipelineWithRoot()
-	in := func(zone string, e event.Event) zonedEvent { return zonedEvent{Zone: zone, Event: e} }
-	events := []zonedEvent{
-		in("u0", order("o1", "r-1", "", event.OrderCreated, t0+10*sec, 10)),
-		in("u0", order("o1", "r-1", "d-1", event.OrderAccepted, t0+20*sec, 0)),
-		in("u0", order("o2", "r-1", "d-2", event.OrderAccepted, t0+30*sec, 0)),
-		in("u0", order("o1", "r-1", "d-1", event.PickedUp, t0+50*sec, 0)),
-		in("u1", order("o1", "r-1", "d-1", event.Delivered, t0+80*sec, 0)),
+	mitte, origin := event.Location{Lat: 52.520008, Lon: 13.404954}, event.Location{}
+	in := func(zone string, l event.Location, e event.Event) zonedEvent {
+		e.Location = l
+		return zonedEvent{Zone: zone, Event: e}
 	}
-	deliveries := []timedDelivery{{t0 + 80*sec, Delivery{OrderID: "o1", RestaurantID: "r-1", DriverID: "d-1", Zone: "u1", Minutes: 30}}}
-	ev := beam.ParDo(s, stampZoned, beam.CreateList(s, events))
-	dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
-	got := beam.ParDo(s, formatZoneKPI, ZoneKPIs(s, ev, dv, onTime2m))
-	// By hand: u0 has drivers d-1, d-2 in [-1,1) and [0,2); the delivery at
-	// 1:20 is in zone u1 in [0,2) and [1,3), driver d-1 only.
-	equals(s, got,
-		"[-1,1) u0 c=1 d=0 x=0 gmv=10.00 n=0 mean=0.0000 p50=0 p90=0 drivers=2",
-		"[0,2) u0 c=1 d=0 x=0 gmv=10.00 n=0 mean=0.0000 p50=0 p90=0 drivers=2",
-		"[0,2) u1 c=0 d=1 x=0 gmv=0.00 n=1 mean=30.0000 p50=30 p90=30 drivers=1",
-		"[1,3) u1 c=0 d=1 x=0 gmv=0.00 n=1 mean=30.0000 p50=30 p90=30 drivers=1",
-	)
-	ptest.RunAndValidate(t, p)
+	zoned := []zonedEvent{
+		in("u33dc0", mitte, order("o1", "r-1", "", event.OrderCreated, t0+10*sec, 10)),
+		in("u33dc0", mitte, order("o1", "r-1", "d-1", event.OrderAccepted, t0+20*sec, 0)),
+		in("u33dc0", mitte, order("o2", "r-1", "d-2", event.OrderAccepted, t0+30*sec, 0)),
+		in("u33dc0", mitte, order("o1", "r-1", "d-1", event.PickedUp, t0+50*sec, 0)),
+		in("s00000", origin, order("o1", "r-1", "d-1", event.Delivered, t0+80*sec, 0)),
+	}
+	var events []event.Event
+	for _, z := range zoned {
+		events = append(events, z.Event)
+	}
+	deliveries := []timedDelivery{{t0 + 80*sec, Delivery{OrderID: "o1", RestaurantID: "r-1", DriverID: "d-1", Zone: "s00000", Minutes: 30}}}
+	forms := []inputForm{
+		{"events by zone", func(s beam.Scope, _ []event.Event) beam.PCollection {
+			return beam.ParDo(s, stampZoned, beam.CreateList(s, zoned))
+		}},
+		{"batches", func(s beam.Scope, events []event.Event) beam.PCollection { return asBatches(s, events, 2) }},
+	}
+	for _, form := range forms {
+		t.Run(form.name, func(t *testing.T) {
+			p, s := beam.NewPipelineWithRoot()
+			dv := beam.ParDo(s, stampDelivery, beam.CreateList(s, deliveries))
+			got := beam.ParDo(s, formatZoneKPI, ZoneKPIs(s, form.in(s, events), dv, onTime2m))
+			// By hand: u33dc0 has drivers d-1, d-2 in [-1,1) and [0,2); the
+			// delivery at 1:20 is in zone s00000 in [0,2) and [1,3), driver d-1 only.
+			equals(s, got,
+				"[-1,1) u33dc0 c=1 d=0 x=0 gmv=10.00 n=0 mean=0.0000 p50=0 p90=0 drivers=2",
+				"[0,2) u33dc0 c=1 d=0 x=0 gmv=10.00 n=0 mean=0.0000 p50=0 p90=0 drivers=2",
+				"[0,2) s00000 c=0 d=1 x=0 gmv=0.00 n=1 mean=30.0000 p50=30 p90=30 drivers=1",
+				"[1,3) s00000 c=0 d=1 x=0 gmv=0.00 n=1 mean=30.0000 p50=30 p90=30 drivers=1",
+			)
+			ptest.RunAndValidate(t, p)
+		})
+	}
 }
 
 func TestNearestRank(t *testing.T) {
