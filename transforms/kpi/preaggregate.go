@@ -69,6 +69,22 @@ type observations struct {
 	Items []timedObservation
 }
 
+// observeBatch emits the observations of b's events, each for the entity
+// entityOf names (none when it names ""), at the event's own time; nothing
+// when no event has an entity.
+func observeBatch(b event.Batch, entityOf func(*event.Event) string, emit func(observations)) {
+	obs := observations{Items: make([]timedObservation, 0, len(b.Events))}
+	for i := range b.Events {
+		e := &b.Events[i]
+		if entity := entityOf(e); entity != "" {
+			obs.Items = append(obs.Items, timedObservation{Millis: e.EventTimeMillis, Entity: entity, Obs: observeEvent(*e)})
+		}
+	}
+	if len(obs.Items) > 0 {
+		emit(obs)
+	}
+}
+
 // observeEvents maps events with perBatch when it is a
 // PCollection<event.Batch>, and with perEvent when it holds single events.
 func observeEvents(s beam.Scope, events beam.PCollection, perEvent, perBatch any) beam.PCollection {

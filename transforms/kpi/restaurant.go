@@ -76,15 +76,7 @@ func restaurantOfEvent(ts beam.EventTime, e event.Event, emit func(observations)
 }
 
 func restaurantOfEvents(b event.Batch, emit func(observations)) {
-	obs := observations{Items: make([]timedObservation, 0, len(b.Events))}
-	for i := range b.Events {
-		if e := &b.Events[i]; e.RestaurantID != "" {
-			obs.Items = append(obs.Items, timedObservation{Millis: e.EventTimeMillis, Entity: e.RestaurantID, Obs: observeEvent(*e)})
-		}
-	}
-	if len(obs.Items) > 0 {
-		emit(obs)
-	}
+	observeBatch(b, func(e *event.Event) string { return e.RestaurantID }, emit)
 }
 
 func restaurantOfDelivery(ts beam.EventTime, d Delivery, emit func(observations)) {

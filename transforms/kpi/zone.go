@@ -77,16 +77,7 @@ func zoneOfEvent(ts beam.EventTime, zone string, e event.Event, emit func(observ
 
 // zoneOfEvents puts each event in the zone of its own location.
 func zoneOfEvents(b event.Batch, emit func(observations)) {
-	obs := observations{Items: make([]timedObservation, 0, len(b.Events))}
-	for i := range b.Events {
-		e := &b.Events[i]
-		if zone := event.Zone(e.Location); zone != "" {
-			obs.Items = append(obs.Items, timedObservation{Millis: e.EventTimeMillis, Entity: zone, Obs: observeEvent(*e)})
-		}
-	}
-	if len(obs.Items) > 0 {
-		emit(obs)
-	}
+	observeBatch(b, func(e *event.Event) string { return event.Zone(e.Location) }, emit)
 }
 
 // zoneOfDelivery contributes only the delivery time: the driver is already
