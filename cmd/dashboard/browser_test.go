@@ -22,7 +22,6 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 	"github.com/deliverypipe/deliverypipe/transforms/event"
@@ -162,10 +161,10 @@ func (f fixture) write(t *testing.T, ctx context.Context, ddb *dynamodb.Client, 
 			t.Fatalf("checkpoint %s: applied=%v, %v", e.ShardID, ok, err)
 		}
 	}
-	if err := dynamodbio.EnsureKPITable(ctx, ddb, kpiTable); err != nil {
+	if err := tables.EnsureKPITable(ctx, ddb, kpiTable); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodbio.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
+	if err := tables.EnsureStatusTable(ctx, ddb, statusTable); err != nil {
 		t.Fatal(err)
 	}
 	put := func(table string, v any) {

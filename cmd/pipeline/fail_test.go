@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/deliverypipe/deliverypipe/io/awsconf"
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
 
@@ -130,7 +130,7 @@ func TestCheckResources(t *testing.T) {
 	if err := st.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodbio.EnsureKPITable(ctx, dynamodb.NewFromConfig(awsCfg), table); err != nil {
+	if err := tables.EnsureKPITable(ctx, dynamodb.NewFromConfig(awsCfg), table); err != nil {
 		t.Fatal(err)
 	}
 	ok := map[string]string{"stream": stream, "bucket": bucket, "kpi-table": table}

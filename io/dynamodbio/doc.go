@@ -10,25 +10,29 @@
 //
 // # Tables
 //
-// Window KPI table (EnsureKPITable, written by UpsertVersioned):
+// The tables are the job's to define; EnsureTable creates one if it is
+// missing and waits until it is ACTIVE. The upserts expect these attributes
+// (their names are options):
 //
-//	pk    S  partition key: the entity, e.g. "event_type#delivered", "restaurant#r42", "zone#u4pruy"
-//	sk    N  sort key: the window start, Unix milliseconds
+// Pane-versioned table (written by UpsertVersioned), e.g. window aggregates:
+//
+//	pk    S  partition key: the entity, e.g. "restaurant#r42"
+//	sk    N  sort key, e.g. the window start in Unix milliseconds
 //	pane  N  the pane index of the window firing that produced the item
-//	...      the KPI values (whatever else T marshals to)
+//	...      the values (whatever else T marshals to)
 //
 // An item is written only if attribute_not_exists(pk) OR pane <= :pane: a late
 // pane replaces an earlier one, a replayed pane rewrites the same values, and
 // an older pane arriving after a newer one is refused (metric
 // dynamodbio/skipped_older_pane).
 //
-// Order status table (EnsureStatusTable, written by UpsertForward):
+// Forward-only table (written by UpsertForward), e.g. the status of an
+// entity that moves through ranked states:
 //
 //	order_id       S  partition key
-//	rank           N  lifecycle rank of the status (event.Type.Rank: created 1,
-//	                  accepted 2, picked_up 3, delivered/cancelled 4)
-//	event_time_ms  N  event time of the status event, Unix milliseconds
-//	...               status and whatever else T marshals to
+//	rank           N  the rank of the state (higher is later)
+//	event_time_ms  N  event time of the state, Unix milliseconds
+//	...               the state and whatever else T marshals to
 //
 // An item is written only if attribute_not_exists(order_id) OR rank < :rank OR
 // (rank = :rank AND event_time_ms < :event_time_ms). So the stored item is the
@@ -45,8 +49,7 @@
 // be what the table ends with. A replay or catch-up bundle holds several
 // events of most orders, so this cuts the conditional puts several times.
 //
-// Both tables are created with on-demand billing (PAY_PER_REQUEST). Attribute
-// names are options (WithKeyAttribute, WithPaneAttribute, ...).
+// Attribute names are options (WithKeyAttribute, WithPaneAttribute, ...).
 //
 // # Retries
 //

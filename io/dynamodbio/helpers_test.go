@@ -22,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
 )
@@ -59,6 +60,41 @@ func setup(t *testing.T) *dynamodb.Client {
 		t.Fatal(err)
 	}
 	return dynamodb.NewFromConfig(cfg)
+}
+
+// versionedTable creates a table keyed like kpiItem (pk S, sk N) for the
+// test and returns its name.
+func versionedTable(t *testing.T, c *dynamodb.Client) string {
+	t.Helper()
+	return ensureTestTable(t, c, []keyAttribute{{"pk", types.ScalarAttributeTypeS, types.KeyTypeHash}, {"sk", types.ScalarAttributeTypeN, types.KeyTypeRange}})
+}
+
+// forwardTable creates a table keyed like statusItem (order_id S) for the
+// test and returns its name.
+func forwardTable(t *testing.T, c *dynamodb.Client) string {
+	t.Helper()
+	return ensureTestTable(t, c, []keyAttribute{{"order_id", types.ScalarAttributeTypeS, types.KeyTypeHash}})
+}
+
+// keyAttribute is one key attribute of a test table.
+type keyAttribute struct {
+	name string
+	typ  types.ScalarAttributeType
+	key  types.KeyType
+}
+
+func ensureTestTable(t *testing.T, c *dynamodb.Client, keys []keyAttribute) string {
+	t.Helper()
+	table := tableName(t)
+	in := &dynamodb.CreateTableInput{TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest}
+	for _, k := range keys {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(k.name), AttributeType: k.typ})
+		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(k.name), KeyType: k.key})
+	}
+	if err := EnsureTable(context.Background(), c, in); err != nil {
+		t.Fatal(err)
+	}
+	return table
 }
 
 // tableName makes a table name unique to the test.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -14,39 +13,14 @@ import (
 // tableWait bounds the wait for a new table to become ACTIVE.
 const tableWait = 5 * time.Minute
 
-// EnsureKPITable creates the window KPI table (pk S, sk N; on-demand billing)
-// if it does not exist, and waits until it is ACTIVE.
-func EnsureKPITable(ctx context.Context, client *dynamodb.Client, table string) error {
-	return ensureTable(ctx, client, &dynamodb.CreateTableInput{
-		TableName: aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-}
-
-// EnsureStatusTable creates the order status table (order_id S; on-demand
-// billing) if it does not exist, and waits until it is ACTIVE.
-func EnsureStatusTable(ctx context.Context, client *dynamodb.Client, table string) error {
-	return ensureTable(ctx, client, &dynamodb.CreateTableInput{
-		TableName: aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("order_id"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("order_id"), KeyType: types.KeyTypeHash},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
-}
-
-func ensureTable(ctx context.Context, client *dynamodb.Client, in *dynamodb.CreateTableInput) error {
+// EnsureTable creates the table that in describes if it does not exist (an
+// existing table is left as it is, whatever its schema), and waits until it
+// is ACTIVE. The tables a job writes are the job's to define; this is the
+// create-or-keep step every sink's setup needs.
+func EnsureTable(ctx context.Context, client *dynamodb.Client, in *dynamodb.CreateTableInput) error {
+	if in == nil || in.TableName == nil || *in.TableName == "" {
+		return errors.New("dynamodbio: EnsureTable needs a table name")
+	}
 	_, err := client.CreateTable(ctx, in)
 	var inUse *types.ResourceInUseException
 	if err != nil && !errors.As(err, &inUse) {

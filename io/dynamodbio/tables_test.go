@@ -9,47 +9,38 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
-func TestEnsureTables(t *testing.T) {
-	for _, tc := range []struct {
-		name   string
-		ensure func(context.Context, *dynamodb.Client, string) error
-		keys   map[string]types.KeyType
-	}{
-		{"kpi", EnsureKPITable, map[string]types.KeyType{"pk": types.KeyTypeHash, "sk": types.KeyTypeRange}},
-		{"status", EnsureStatusTable, map[string]types.KeyType{"order_id": types.KeyTypeHash}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			c := setup(t)
-			ctx := context.Background()
-			table := tableName(t)
-			// Twice: an existing table is not an error.
-			for range 2 {
-				if err := tc.ensure(ctx, c, table); err != nil {
-					t.Fatal(err)
-				}
-			}
-			d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d.Table.TableStatus != types.TableStatusActive {
-				t.Errorf("status %s, want ACTIVE", d.Table.TableStatus)
-			}
-			got := map[string]types.KeyType{}
-			for _, k := range d.Table.KeySchema {
-				got[*k.AttributeName] = k.KeyType
-			}
-			if len(got) != len(tc.keys) {
-				t.Fatalf("key schema %v, want %v", got, tc.keys)
-			}
-			for k, v := range tc.keys {
-				if got[k] != v {
-					t.Errorf("key schema %v, want %v", got, tc.keys)
-				}
-			}
-			if d.Table.BillingModeSummary == nil || d.Table.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
-				t.Errorf("billing mode summary %+v, want PAY_PER_REQUEST", d.Table.BillingModeSummary)
-			}
-		})
+func TestEnsureTable(t *testing.T) {
+	c := setup(t)
+	ctx := context.Background()
+	table := tableName(t)
+	in := &dynamodb.CreateTableInput{
+		TableName:            aws.String(table),
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
+		BillingMode:          types.BillingModePayPerRequest,
+	}
+	// Twice: an existing table is not an error.
+	for range 2 {
+		if err := EnsureTable(ctx, c, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d, err := c.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(table)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Table.TableStatus != types.TableStatusActive {
+		t.Errorf("status %s, want ACTIVE", d.Table.TableStatus)
+	}
+	if len(d.Table.KeySchema) != 1 || *d.Table.KeySchema[0].AttributeName != "id" || d.Table.KeySchema[0].KeyType != types.KeyTypeHash {
+		t.Errorf("key schema %+v, want id HASH", d.Table.KeySchema)
+	}
+}
+
+func TestEnsureTableNeedsAName(t *testing.T) {
+	for _, in := range []*dynamodb.CreateTableInput{nil, {}, {TableName: aws.String("")}} {
+		if err := EnsureTable(context.Background(), nil, in); err == nil {
+			t.Errorf("EnsureTable(%+v) = nil, want an error", in)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package dynamodbio
 
 import (
-	"context"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -35,10 +34,7 @@ func TestUpsertVersioned(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := setup(t)
-			table := tableName(t)
-			if err := EnsureKPITable(context.Background(), c, table); err != nil {
-				t.Fatal(err)
-			}
+			table := versionedTable(t, c)
 			want := tc.runs[0][0]
 			var skipped int64
 			for _, items := range tc.runs {
@@ -84,10 +80,7 @@ func TestUpsertForward(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := setup(t)
-			table := tableName(t)
-			if err := EnsureStatusTable(context.Background(), c, table); err != nil {
-				t.Fatal(err)
-			}
+			table := forwardTable(t, c)
 			want := tc.arrivals[0]
 			var skipped int64
 			for _, it := range tc.arrivals {
@@ -132,10 +125,7 @@ func TestUpsertForwardOneBundle(t *testing.T) {
 	}
 	rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
 	c := setup(t)
-	table := tableName(t)
-	if err := EnsureStatusTable(context.Background(), c, table); err != nil {
-		t.Fatal(err)
-	}
+	table := forwardTable(t, c)
 	counters := run(t, func(s beam.Scope) { UpsertForward(s, beam.CreateList(s, rows), table) })
 	got := scan[statusItem](t, c, table)
 	if len(got) != len(want) {

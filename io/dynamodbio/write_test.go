@@ -1,7 +1,6 @@
 package dynamodbio
 
 import (
-	"context"
 	"fmt"
 	"reflect"
 	"strings"
@@ -33,10 +32,7 @@ func TestWrite(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := setup(t)
-			table := tableName(t)
-			if err := EnsureKPITable(context.Background(), c, table); err != nil {
-				t.Fatal(err)
-			}
+			table := versionedTable(t, c)
 			if tc.partial {
 				newBatchProxy(t, localstack.Shared(t).DynamoDBEndpoint, false)
 			}
@@ -64,10 +60,7 @@ func TestWrite(t *testing.T) {
 
 func TestWriteFailsLoudly(t *testing.T) {
 	c := setup(t)
-	table := tableName(t)
-	if err := EnsureKPITable(context.Background(), c, table); err != nil {
-		t.Fatal(err)
-	}
+	table := versionedTable(t, c)
 	newBatchProxy(t, localstack.Shared(t).DynamoDBEndpoint, true)
 	p, s := beam.NewPipelineWithRoot()
 	Write(s, beam.CreateList(s, makeKPIs(30)), table, WithMaxAttempts(3), WithBackoff(time.Millisecond, 5*time.Millisecond))

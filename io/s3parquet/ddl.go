@@ -13,7 +13,8 @@ import (
 // ${DATABASE}, ${BUCKET} and ${PREFIX} are left for the reader to fill in.
 //
 // Columns come from the row type's parquet tags, so the DDL cannot drift from
-// what is written; a test keeps the files in io/s3parquet/ddl current.
+// what is written. A job keeps its rendered DDL beside its table schemas and a
+// test that re-renders it (deliverypipe: pipelines/delivery/tables/ddl).
 func AthenaDDL(table, comment string, row any) (string, error) {
 	t := reflect.TypeOf(row)
 	cols, err := athenaColumns(t)

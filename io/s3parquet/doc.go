@@ -39,10 +39,10 @@
 //
 // # Latest-pane views
 //
-// A reader of the KPI tables (Athena, DuckDB, Spark) that lists a window's
-// objects sees one row per key and pane. The shipped DDL therefore has,
-// next to each KPI table's CREATE EXTERNAL TABLE (io/s3parquet/ddl/<table>.sql,
-// AthenaDDL), a view <table>_latest (<table>_latest.sql, AthenaLatestPaneView)
+// A reader of windowed tables (Athena, DuckDB, Spark) that lists a window's
+// objects sees one row per key and pane. So next to a windowed table's
+// CREATE EXTERNAL TABLE (AthenaDDL), a job can ship a view <table>_latest
+// (AthenaLatestPaneView)
 // that keeps, per key and window_start, the row of the highest pane: the
 // final value, as panes accumulate. Its query (LatestPaneSelect) uses a
 // window function in a subquery rather than QUALIFY, so it runs on Athena's

@@ -12,7 +12,7 @@ import (
 	"github.com/deliverypipe/deliverypipe/transforms/lifecycle"
 )
 
-var updateDDL = flag.Bool("update-ddl", false, "rewrite io/s3parquet/ddl from the row types")
+var updateDDL = flag.Bool("update-ddl", false, "rewrite pipelines/delivery/tables/ddl from the row types")
 
 // TestAthenaDDLCurrent keeps the shipped Glue/Athena DDL equal to what the
 // row types of the Parquet tables render to (go test -run DDL -update-ddl).
@@ -33,7 +33,7 @@ func TestAthenaDDLCurrent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("..", "..", "io", "s3parquet", "ddl", tt.name+".sql")
+			path := filepath.Join("tables", "ddl", tt.name+".sql")
 			if *updateDDL {
 				if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 					t.Fatal(err)
@@ -52,7 +52,7 @@ func TestAthenaDDLCurrent(t *testing.T) {
 
 // latestPaneViews are the KPI tables' latest-pane views: each (key, window)
 // once, holding its highest pane. TestAthenaLatestPaneViewDDLCurrent keeps
-// io/s3parquet/ddl/<table>_latest.sql equal to what they render to, and
+// pipelines/delivery/tables/ddl/<table>_latest.sql equal to what they render to, and
 // TestLatestPaneViewsDuckDB runs the same query on objects the sinks wrote.
 var latestPaneViews = []struct {
 	table, comment string
@@ -74,7 +74,7 @@ func TestAthenaLatestPaneViewDDLCurrent(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("..", "..", "io", "s3parquet", "ddl", v.table+"_latest.sql")
+			path := filepath.Join("tables", "ddl", v.table+"_latest.sql")
 			if *updateDDL {
 				if err := os.WriteFile(path, []byte(want), 0o644); err != nil {
 					t.Fatal(err)

@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/io/s3parquet"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 )
 
 // Source is the Kinesis stream a job reads and how.
@@ -142,7 +142,7 @@ func (j Job) checkResources(ctx context.Context, cfg aws.Config) error {
 		if err := s3parquet.EnsureBucket(ctx, s3c, k.Bucket); err != nil {
 			return fmt.Errorf("--bucket: %w", err)
 		}
-		if err := dynamodbio.EnsureKPITable(ctx, ddb, k.KPITable); err != nil {
+		if err := tables.EnsureKPITable(ctx, ddb, k.KPITable); err != nil {
 			return fmt.Errorf("--kpi-table: %w", err)
 		}
 		if j.CheckpointTable != "" {
@@ -151,7 +151,7 @@ func (j Job) checkResources(ctx context.Context, cfg aws.Config) error {
 			}
 		}
 		if k.StatusTable != "" {
-			if err := dynamodbio.EnsureStatusTable(ctx, ddb, k.StatusTable); err != nil {
+			if err := tables.EnsureStatusTable(ctx, ddb, k.StatusTable); err != nil {
 				return fmt.Errorf("--status-table: %w", err)
 			}
 		}

@@ -46,7 +46,7 @@ var objectPaneRE = regexp.MustCompile(`/(\d{8}T\d{6}Z)-\d{8}T\d{6}Z-p(\d+)-s\d+(
 // TestLatestPaneViewsDuckDB runs the KPI transforms with late data on the
 // test runner, writes their rows with the Parquet sink (WithLocalDir), and
 // runs each table's latest-pane view, the query the shipped DDL
-// (io/s3parquet/ddl/<table>_latest.sql) holds with only its FROM relation
+// (pipelines/delivery/tables/ddl/<table>_latest.sql) holds with only its FROM relation
 // replaced by DuckDB's read_parquet over the written objects: every key and
 // window comes out once, with its final (accumulated) values, although the
 // windows with late data have an object per pane. DuckDB and pyarrow are

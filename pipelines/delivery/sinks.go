@@ -49,7 +49,7 @@ func (k Sinks) archiveWindow() time.Duration {
 	return time.Hour
 }
 
-// Table names under the bucket prefix (Athena DDL in io/s3parquet/ddl).
+// Table names under the bucket prefix (Athena DDL in pipelines/delivery/tables/ddl).
 const (
 	EventsTableName          = "events"
 	EventTypeCountsTableName = "kpis"

@@ -22,9 +22,9 @@ import (
 
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
 	"github.com/deliverypipe/deliverypipe/io/checkpoint"
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 	"github.com/deliverypipe/deliverypipe/pipelines/delivery"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/runners/presets/presetstest"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
@@ -181,10 +181,10 @@ func newResources(t *testing.T, ctx context.Context, st *localstack.Stack, prefi
 	if err := st.CreateBucket(ctx, r.bucket); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodbio.EnsureKPITable(ctx, r.ddb, r.table); err != nil {
+	if err := tables.EnsureKPITable(ctx, r.ddb, r.table); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodbio.EnsureStatusTable(ctx, r.ddb, r.statusTable); err != nil {
+	if err := tables.EnsureStatusTable(ctx, r.ddb, r.statusTable); err != nil {
 		t.Fatal(err)
 	}
 	return r

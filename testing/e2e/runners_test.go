@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/deliverypipe/deliverypipe/internal/simulator"
-	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
+	"github.com/deliverypipe/deliverypipe/pipelines/delivery/tables"
 	"github.com/deliverypipe/deliverypipe/runners/presets"
 	"github.com/deliverypipe/deliverypipe/testing/e2e/compare"
 	"github.com/deliverypipe/deliverypipe/testing/localstack"
@@ -91,10 +91,10 @@ func newRunnerRun(t *testing.T, ctx context.Context, id string, shards int32) ru
 		t.Fatal(err)
 	}
 	ddb := dynamodb.NewFromConfig(awsCfg)
-	if err := dynamodbio.EnsureKPITable(ctx, ddb, r.sinks.KPITable); err != nil {
+	if err := tables.EnsureKPITable(ctx, ddb, r.sinks.KPITable); err != nil {
 		t.Fatal(err)
 	}
-	if err := dynamodbio.EnsureStatusTable(ctx, ddb, r.sinks.StatusTable); err != nil {
+	if err := tables.EnsureStatusTable(ctx, ddb, r.sinks.StatusTable); err != nil {
 		t.Fatal(err)
 	}
 	return r

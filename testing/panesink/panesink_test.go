@@ -56,7 +56,7 @@ func TestLatePaneUpsert(t *testing.T) {
 	}
 	client := dynamodb.NewFromConfig(cfg)
 	table := fmt.Sprintf("kpi_panes_%d", time.Now().UnixNano())
-	if err := dynamodbio.EnsureKPITable(ctx, client, table); err != nil {
+	if err := tables.EnsureKPITable(ctx, client, table); err != nil {
 		t.Fatal(err)
 	}
 

@@ -25,7 +25,7 @@ type ArchiveItem struct {
 }
 
 // ArchiveRow is an enriched event as a row of the events table in S3
-// (Athena DDL: io/s3parquet/ddl/events.sql). Metadata and unknown fields are
+// (Athena DDL: pipelines/delivery/tables/ddl/events.sql). Metadata and unknown fields are
 // JSON text with sorted keys, so a replay writes byte-identical files (Go
 // maps iterate in random order).
 type ArchiveRow struct {

@@ -35,7 +35,7 @@ type Raw struct {
 // DeadLetter is a record Parse did not accept, with where it came from.
 //
 // The JSON names are the columns of the dead-letter table
-// (io/s3parquet/ddl/dead_letters.sql).
+// (pipelines/delivery/tables/ddl/dead_letters.sql).
 type DeadLetter struct {
 	Raw          []byte `json:"raw"`
 	Reason       string `json:"reason"` // a Reason

@@ -1,9 +1,11 @@
-// Package tables is the storage schema of the job's DynamoDB KPI table: its
-// partition-key prefixes, the attribute names of its items, and the maps
-// between those items and the KPI rows of transforms/kpi, which carry no
-// storage tags. The sinks (pipelines/delivery) write through it, and the
-// readers (cmd/dashboard, cmd/kpireport, the end-to-end checks) read
-// through it, so the schema is written down once.
+// Package tables is the storage schema of the job's tables, written down
+// once beside the sinks that write them (pipelines/delivery): the DynamoDB
+// table definitions (KPITable, StatusTable), the KPI table's partition-key
+// prefixes, the attribute names of its items and the maps between those
+// items and the KPI rows of transforms/kpi, which carry no storage tags; and
+// the Athena DDL of the Parquet tables (ddl/, rendered from the row types by
+// pipelines/delivery's TestAthenaDDLCurrent). The readers (cmd/dashboard,
+// cmd/kpireport, the end-to-end checks) read through it.
 //
 // An item's attributes are named like the columns of the row's Parquet table
 // (TestAttributesAreParquetColumns).
