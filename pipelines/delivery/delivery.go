@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	// s3:// dimension files (enrich.LoadDimensions): Beam's S3 file system,
+	// on the AWS default configuration.
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/s3"
 
 	"github.com/deliverypipe/deliverypipe/transforms/enrich"
 	"github.com/deliverypipe/deliverypipe/transforms/kpi"
@@ -36,10 +39,9 @@ type Options struct {
 	// an event_id is remembered.
 	DedupHorizon time.Duration
 	// RestaurantsURI and DriversURI are the dimension CSVs (path or
-	// s3://bucket/key); empty means no dimensions (ids flagged unknown).
+	// s3://bucket/key, read through Beam's file systems: this package
+	// registers the s3 one); empty means no dimensions (ids flagged unknown).
 	RestaurantsURI, DriversURI string
-	// S3PathStyle reads s3:// dimensions with path-style addressing.
-	S3PathStyle bool
 	// OrderHorizon is when an incomplete order expires (event time).
 	OrderHorizon time.Duration
 }
@@ -106,11 +108,7 @@ func Build(s beam.Scope, raw beam.PCollection, o Options) Outputs {
 	// no event-time stamps of their own. Its unique events come as
 	// event.Batches, which every stage after it takes whole (event.Batch).
 	events, facts := lifecycle.Track(s, valid, topts...)
-	var eopts []enrich.Option
-	if o.S3PathStyle {
-		eopts = append(eopts, enrich.WithS3PathStyle())
-	}
-	enriched := enrich.Enrich(s, events, o.RestaurantsURI, o.DriversURI, eopts...)
+	enriched := enrich.Enrich(s, events, o.RestaurantsURI, o.DriversURI)
 
 	w := kpi.Windows{Size: o.WindowSize, Period: o.WindowPeriod, AllowedLateness: o.AllowedLateness}
 	var aopts []kpi.AggregateOption

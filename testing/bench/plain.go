@@ -44,7 +44,7 @@ type plainOutputs struct {
 func plain(ctx context.Context, w *Workload, size, period time.Duration) (Rows, plainOutputs, error) {
 	var r Rows
 	var out plainOutputs
-	dims, err := enrich.LoadDimensions(ctx, w.RestaurantsCSV, w.DriversCSV, false)
+	dims, err := enrich.LoadDimensions(ctx, w.RestaurantsCSV, w.DriversCSV)
 	if err != nil {
 		return r, out, fmt.Errorf("bench: %w", err)
 	}

@@ -6,13 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/deliverypipe/deliverypipe/io/awsconf"
+	"github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem"
+	// Plain paths: Beam's local file system is the registry's default scheme.
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/local"
 )
 
 // Restaurant is one row of the restaurant dimension
@@ -36,13 +35,16 @@ type Dimensions struct {
 
 // LoadDimensions reads the restaurant and driver CSV files (the layout
 // internal/simulator writes; columns found by header name, extra columns
-// ignored). Each location is a local path or s3://bucket/key; S3 objects are
-// read with the AWS default configuration (endpoint from
-// AWS_ENDPOINT_URL_S3 or the profile), path-style addressing if pathStyle.
-func LoadDimensions(ctx context.Context, restaurants, drivers string, pathStyle bool) (*Dimensions, error) {
+// ignored). Each location is opened through Beam's file system registry
+// (beam/io/filesystem): a plain path with the local file system, which this
+// package registers; another scheme needs its file system imported by the
+// program, as pipelines/delivery imports Beam's s3 one for s3://bucket/key
+// (AWS default configuration: endpoint from AWS_ENDPOINT_URL_S3 or the
+// profile). Enrichment thus knows no storage service.
+func LoadDimensions(ctx context.Context, restaurants, drivers string) (*Dimensions, error) {
 	d := &Dimensions{}
 	var err error
-	if d.Restaurants, err = loadTable(ctx, restaurants, pathStyle, []string{"restaurant_id", "name", "cuisine", "zone", "lat", "lon"},
+	if d.Restaurants, err = loadTable(ctx, restaurants, []string{"restaurant_id", "name", "cuisine", "zone", "lat", "lon"},
 		func(f []string) (string, Restaurant, error) {
 			lat, err1 := strconv.ParseFloat(f[4], 64)
 			lon, err2 := strconv.ParseFloat(f[5], 64)
@@ -53,7 +55,7 @@ func LoadDimensions(ctx context.Context, restaurants, drivers string, pathStyle 
 		}); err != nil {
 		return nil, err
 	}
-	if d.Drivers, err = loadTable(ctx, drivers, pathStyle, []string{"driver_id", "name", "vehicle", "home_zone"},
+	if d.Drivers, err = loadTable(ctx, drivers, []string{"driver_id", "name", "vehicle", "home_zone"},
 		func(f []string) (string, Driver, error) {
 			return f[0], Driver{ID: f[0], Name: f[1], Vehicle: f[2], HomeZone: f[3]}, nil
 		}); err != nil {
@@ -67,11 +69,11 @@ func LoadDimensions(ctx context.Context, restaurants, drivers string, pathStyle 
 //
 // An empty uri is an empty table: without dimension files every id is unknown
 // and only the zone is added.
-func loadTable[T any](ctx context.Context, uri string, pathStyle bool, columns []string, row func([]string) (string, T, error)) (map[string]T, error) {
+func loadTable[T any](ctx context.Context, uri string, columns []string, row func([]string) (string, T, error)) (map[string]T, error) {
 	if uri == "" {
 		return map[string]T{}, nil
 	}
-	rc, err := open(ctx, uri, pathStyle)
+	rc, err := open(ctx, uri)
 	if err != nil {
 		return nil, err
 	}
@@ -115,30 +117,25 @@ func loadTable[T any](ctx context.Context, uri string, pathStyle bool, columns [
 	}
 }
 
-// open returns the content of a local path or an s3://bucket/key object.
-func open(ctx context.Context, uri string, pathStyle bool) (io.ReadCloser, error) {
-	rest, isS3 := strings.CutPrefix(uri, "s3://")
-	if !isS3 {
-		f, err := os.Open(uri)
-		if err != nil {
-			return nil, fmt.Errorf("enrich: open dimension file: %w", err)
-		}
-		return f, nil
-	}
-	bucket, key, ok := strings.Cut(rest, "/")
-	if !ok || bucket == "" || key == "" {
-		return nil, fmt.Errorf("enrich: %q is not s3://bucket/key", uri)
-	}
-	// awsconf, like the connectors, so --insecure-skip-tls-verify reaches
-	// the dimension download too.
-	cfg, err := awsconf.Load(ctx)
+// open returns the content of uri from the file system its scheme names;
+// closing it closes that file system too.
+func open(ctx context.Context, uri string) (io.ReadCloser, error) {
+	fs, err := filesystem.New(ctx, uri)
 	if err != nil {
-		return nil, fmt.Errorf("enrich: AWS config for %s: %w", uri, err)
+		return nil, fmt.Errorf("enrich: dimension file %s: %w", uri, err)
 	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle })
-	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	r, err := fs.OpenRead(ctx, uri)
 	if err != nil {
-		return nil, fmt.Errorf("enrich: get %s: %w", uri, err)
+		fs.Close()
+		return nil, fmt.Errorf("enrich: open dimension file: %w", err)
 	}
-	return out.Body, nil
+	return fileReader{r, fs}, nil
 }
+
+// fileReader is an open file and the file system it was opened from.
+type fileReader struct {
+	io.ReadCloser
+	fs io.Closer
+}
+
+func (f fileReader) Close() error { return errors.Join(f.ReadCloser.Close(), f.fs.Close()) }

@@ -26,12 +26,6 @@ var (
 	unknownDriverCount     = beam.NewCounter("enrich", "unknown_driver")
 )
 
-// Option configures Enrich.
-type Option func(*enrichFn)
-
-// WithS3PathStyle uses path-style S3 addressing (needed by local S3 servers).
-func WithS3PathStyle() Option { return func(f *enrichFn) { f.PathStyle = true } }
-
 // Batch is the enriched events of one event.Batch, in its order, as one
 // element (event.Batch has why); each keeps its own event time.
 type Batch struct {
@@ -40,7 +34,7 @@ type Batch struct {
 
 // Enrich joins each event of batches (a PCollection<event.Batch>) with the
 // restaurant and driver dimensions read from restaurants and drivers (CSV,
-// local path or s3://bucket/key, see LoadDimensions) and returns a
+// a location Beam's file system registry opens, see LoadDimensions) and returns a
 // PCollection<Batch>, one for each batch, with its timestamp. Events with an
 // unknown id are kept and flagged.
 //
@@ -52,18 +46,13 @@ type Batch struct {
 // materialised and re-read by the runner (on prism each read is a gRPC round
 // trip per bundle), and a map side input is not available on Flink. The cost
 // is that a changed file takes effect only when workers restart.
-func Enrich(s beam.Scope, batches beam.PCollection, restaurants, drivers string, opts ...Option) beam.PCollection {
+func Enrich(s beam.Scope, batches beam.PCollection, restaurants, drivers string) beam.PCollection {
 	s = s.Scope("enrich.Enrich")
-	fn := &enrichFn{Restaurants: restaurants, Drivers: drivers}
-	for _, o := range opts {
-		o(fn)
-	}
-	return beam.ParDo(s, fn, batches)
+	return beam.ParDo(s, &enrichFn{Restaurants: restaurants, Drivers: drivers}, batches)
 }
 
 type enrichFn struct {
 	Restaurants, Drivers string
-	PathStyle            bool
 
 	dims *Dimensions
 }
@@ -83,7 +72,7 @@ func (f *enrichFn) Setup(ctx context.Context) error {
 		f.dims = d
 		return nil
 	}
-	d, err := LoadDimensions(ctx, f.Restaurants, f.Drivers, f.PathStyle)
+	d, err := LoadDimensions(ctx, f.Restaurants, f.Drivers)
 	if err != nil {
 		return fmt.Errorf("enrich: setup: %w", err)
 	}

@@ -101,7 +101,7 @@ func TestLoadDimensionsErrors(t *testing.T) {
 		{"missing column", r, bad},
 		{"bad s3 uri", "s3://bucket-only", d},
 	} {
-		if _, err := LoadDimensions(t.Context(), c.r, c.d, false); err == nil {
+		if _, err := LoadDimensions(t.Context(), c.r, c.d); err == nil {
 			t.Errorf("%s: no error", c.name)
 		}
 	}

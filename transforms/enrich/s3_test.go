@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/apache/beam/sdks/v2/go/pkg/beam/io/filesystem/s3"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
@@ -42,11 +43,11 @@ func TestLoadDimensionsFromS3(t *testing.T) {
 		}
 	}
 
-	want, err := LoadDimensions(ctx, r, d, false)
+	want, err := LoadDimensions(ctx, r, d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := LoadDimensions(ctx, "s3://"+bucket+"/dims/restaurants.csv", "s3://"+bucket+"/dims/drivers.csv", true)
+	got, err := LoadDimensions(ctx, "s3://"+bucket+"/dims/restaurants.csv", "s3://"+bucket+"/dims/drivers.csv")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +58,7 @@ func TestLoadDimensionsFromS3(t *testing.T) {
 		t.Errorf("loaded %d restaurants and %d drivers, want 2 and 1", len(got.Restaurants), len(got.Drivers))
 	}
 
-	if _, err := LoadDimensions(ctx, "s3://"+bucket+"/dims/missing.csv", d, true); err == nil {
+	if _, err := LoadDimensions(ctx, "s3://"+bucket+"/dims/missing.csv", d); err == nil {
 		t.Error("a missing object loaded without error")
 	}
 }
