@@ -11,7 +11,7 @@ import (
 )
 
 func init() {
-	register.DoFn5x2[context.Context, *WatermarkEstimator, *sdf.LockRTracker, []byte, func(beam.EventTime, Record), sdf.ProcessContinuation, error](&readFn{})
+	register.DoFn5x2[context.Context, *watermarkEstimator, *sdf.LockRTracker, []byte, func(beam.EventTime, Record), sdf.ProcessContinuation, error](&readFn{})
 	register.Emitter2[beam.EventTime, Record]()
 }
 
@@ -62,13 +62,13 @@ func (fn *shardGroupFn) ensure(ctx context.Context) error {
 // CreateInitialRestriction lists the stream's shards once. LATEST is pinned
 // to the listing time as AT_TIMESTAMP, so a restart or a retried bundle
 // starts from the same place.
-func (fn *shardGroupFn) CreateInitialRestriction(ctx context.Context, _ []byte) (Restriction, error) {
+func (fn *shardGroupFn) CreateInitialRestriction(ctx context.Context, _ []byte) (restriction, error) {
 	if err := fn.ensure(ctx); err != nil {
-		return Restriction{}, err
+		return restriction{}, err
 	}
 	shards, err := listShards(ctx, fn.reader.client, fn.Cfg.Stream)
 	if err != nil {
-		return Restriction{}, err
+		return restriction{}, err
 	}
 	now := time.Now().UnixMilli()
 	cfg := fn.Cfg
@@ -82,12 +82,12 @@ func (fn *shardGroupFn) CreateInitialRestriction(ctx context.Context, _ []byte) 
 }
 
 // SplitRestriction deals the shards into shard groups.
-func (fn *shardGroupFn) SplitRestriction(_ []byte, rest Restriction) []Restriction {
+func (fn *shardGroupFn) SplitRestriction(_ []byte, rest restriction) []restriction {
 	return splitGroups(rest)
 }
 
 // RestrictionSize weighs a group by its number of open shards.
-func (fn *shardGroupFn) RestrictionSize(_ []byte, rest Restriction) float64 {
+func (fn *shardGroupFn) RestrictionSize(_ []byte, rest restriction) float64 {
 	n := 0
 	for _, s := range rest.Shards {
 		if !s.Closed && !s.Stopped {
@@ -104,27 +104,27 @@ type readFn struct {
 
 // CreateTracker wraps the restriction's tracker in a lock: splits arrive
 // while ProcessElement runs.
-func (fn *readFn) CreateTracker(rest Restriction) *sdf.LockRTracker {
-	return sdf.NewLockRTracker(NewTracker(rest, false))
+func (fn *readFn) CreateTracker(rest restriction) *sdf.LockRTracker {
+	return sdf.NewLockRTracker(newTracker(rest, false))
 }
 
 // InitialWatermarkEstimatorState starts the watermark at the impulse's time.
-func (fn *readFn) InitialWatermarkEstimatorState(et beam.EventTime, _ Restriction, _ []byte) int64 {
+func (fn *readFn) InitialWatermarkEstimatorState(et beam.EventTime, _ restriction, _ []byte) int64 {
 	return et.Milliseconds()
 }
 
 // CreateWatermarkEstimator restores the estimator from its state.
-func (fn *readFn) CreateWatermarkEstimator(ms int64) *WatermarkEstimator {
-	return &WatermarkEstimator{State: ms}
+func (fn *readFn) CreateWatermarkEstimator(ms int64) *watermarkEstimator {
+	return &watermarkEstimator{State: ms}
 }
 
 // WatermarkEstimatorState saves the estimator.
-func (fn *readFn) WatermarkEstimatorState(e *WatermarkEstimator) int64 { return e.State }
+func (fn *readFn) WatermarkEstimatorState(e *watermarkEstimator) int64 { return e.State }
 
 // ProcessElement reads the group until every readable shard is at the tip,
 // or for at most MaxReadTime, then self-checkpoints: Flink's portable runner
 // checkpoints an SDF only when it returns.
-func (fn *readFn) ProcessElement(ctx context.Context, we *WatermarkEstimator, rt *sdf.LockRTracker, _ []byte, emit func(beam.EventTime, Record)) (sdf.ProcessContinuation, error) {
+func (fn *readFn) ProcessElement(ctx context.Context, we *watermarkEstimator, rt *sdf.LockRTracker, _ []byte, emit func(beam.EventTime, Record)) (sdf.ProcessContinuation, error) {
 	if err := fn.ensure(ctx); err != nil {
 		return sdf.StopProcessing(), err
 	}
@@ -156,8 +156,8 @@ func (fn *readFn) ProcessElement(ctx context.Context, we *WatermarkEstimator, rt
 // (measured on Flink: one GetRecords call spanning 90 minutes of event time
 // made the first windows' events late and dropped). The next bundle, after
 // the self-checkpoint, moves it the rest of the way.
-func (fn *readFn) advanceWatermark(rt *sdf.LockRTracker, we *WatermarkEstimator) {
-	rest := rt.GetRestriction().(Restriction)
+func (fn *readFn) advanceWatermark(rt *sdf.LockRTracker, we *watermarkEstimator) {
+	rest := rt.GetRestriction().(restriction)
 	if wm, ok := fn.Cfg.Policy.groupWatermark(&rest, fn.Cfg.IdleLag); ok {
 		we.advance(min(wm, fn.reader.minEmitted))
 	}

@@ -47,8 +47,8 @@ type readBoundedFn struct {
 }
 
 // CreateTracker wraps the restriction's tracker in a lock.
-func (fn *readBoundedFn) CreateTracker(rest Restriction) *sdf.LockRTracker {
-	return sdf.NewLockRTracker(NewTracker(rest, true))
+func (fn *readBoundedFn) CreateTracker(rest restriction) *sdf.LockRTracker {
+	return sdf.NewLockRTracker(newTracker(rest, true))
 }
 
 // ProcessElement reads the group until its stop condition holds.
@@ -88,14 +88,14 @@ func (fn *readBoundedFn) ProcessElement(ctx context.Context, rt *sdf.LockRTracke
 		}
 	}
 	rt.Mu.Lock()
-	rt.Rt.(*Tracker).finish()
+	rt.Rt.(*tracker).finish()
 	rt.Mu.Unlock()
 	return nil
 }
 
 // stopRest marks every shard not yet closed or stopped as stopped.
 func stopRest(rt *sdf.LockRTracker) {
-	rest := rt.GetRestriction().(Restriction)
+	rest := rt.GetRestriction().(restriction)
 	for _, s := range rest.Shards {
 		if !s.Closed && !s.Stopped {
 			rt.TryClaim(claim{kind: claimStop, shardID: s.ShardID})

@@ -91,13 +91,13 @@ type stepResult struct {
 // its shard's order, so the tracker sees the same claims as a serial read.
 func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(beam.EventTime, Record)) (stepResult, error) {
 	res := stepResult{caughtUp: true}
-	rest := rt.GetRestriction().(Restriction)
+	rest := rt.GetRestriction().(restriction)
 	if time.Since(g.lastDiscovery) >= g.cfg.DiscoveryInterval {
 		if err := g.discover(ctx, rt, &rest); err != nil {
 			return res, err
 		}
 	}
-	var due []ShardState
+	var due []shardState
 	for i := range rest.Shards {
 		s := rest.Shards[i]
 		if !rest.readable(&s) {
@@ -147,7 +147,7 @@ func (g *groupReader) step(ctx context.Context, rt *sdf.LockRTracker, emit func(
 		res.nextDue = earliest(res.nextDue, g.nextCall[f.shard.ShardID])
 	}
 	if closedOne { // children of a finished parent become readable now
-		rest = rt.GetRestriction().(Restriction)
+		rest = rt.GetRestriction().(restriction)
 		if err := g.discover(ctx, rt, &rest); err != nil {
 			return res, err
 		}
@@ -165,7 +165,7 @@ func earliest(a, b time.Time) time.Time {
 }
 
 // discover adds child shards of the group's shards found by ListShards.
-func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *Restriction) error {
+func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *restriction) error {
 	g.lastDiscovery = time.Now()
 	var throttled int64
 	listing, err := listShards(ctx, g.client, g.cfg.Stream, countThrottles(&throttled))
@@ -183,7 +183,7 @@ func (g *groupReader) discover(ctx context.Context, rt *sdf.LockRTracker, rest *
 			return nil
 		}
 	}
-	*rest = rt.GetRestriction().(Restriction)
+	*rest = rt.GetRestriction().(restriction)
 	return nil
 }
 
@@ -196,7 +196,7 @@ type shardResult struct {
 // ProcessElement goroutine: it touches no reader state or metric, and says
 // what the reader should learn from it (see settle).
 type fetch struct {
-	shard ShardState
+	shard shardState
 	out   *kinesis.GetRecordsOutput
 	err   error
 	// iter is the iterator the call used, to cache when it was new.
@@ -214,7 +214,7 @@ type fetch struct {
 
 // fetch calls GetRecords on shard s with the cached iterator when it still
 // continues after s.Last, else with a fresh one, replacing an expired one once.
-func (g *groupReader) fetch(ctx context.Context, s ShardState, cached iterState, haveCached bool) fetch {
+func (g *groupReader) fetch(ctx context.Context, s shardState, cached iterState, haveCached bool) fetch {
 	f := fetch{shard: s}
 	useCached := haveCached && cached.after == s.Last && time.Since(cached.fetched) < shardIteratorTTL
 	for attempt := 0; ; attempt++ {
@@ -357,7 +357,7 @@ func (g *groupReader) userRecords(r types.Record) []userRecord {
 
 // newIterator asks for an iterator positioned after s.Last, or at the
 // shard's start position when nothing was read yet.
-func (g *groupReader) newIterator(ctx context.Context, s ShardState, throttled *int64) (iterState, error) {
+func (g *groupReader) newIterator(ctx context.Context, s shardState, throttled *int64) (iterState, error) {
 	in := &kinesis.GetShardIteratorInput{StreamName: aws.String(g.cfg.Stream), ShardId: aws.String(s.ShardID)}
 	switch {
 	case !s.Last.IsZero() && s.Last.SubSequence != -1:

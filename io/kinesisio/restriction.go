@@ -11,14 +11,14 @@ import (
 )
 
 func init() {
-	beam.RegisterCoder(reflect.TypeOf((*Restriction)(nil)).Elem(), encodeRestriction, decodeRestriction)
+	beam.RegisterCoder(reflect.TypeOf((*restriction)(nil)).Elem(), encodeRestriction, decodeRestriction)
 	// Registered as functions too, so the SDK calls them without reflection.
 	register.Function1x2(encodeRestriction)
 	register.Function1x2(decodeRestriction)
 }
 
-// ShardState is one shard's place inside a shard-group restriction.
-type ShardState struct {
+// shardState is one shard's place inside a shard-group restriction.
+type shardState struct {
 	ShardID string `json:"id"`
 	// Parents are the shards that must be read to their end before this one
 	// (one parent after a split, two after a merge).
@@ -45,12 +45,12 @@ type ShardState struct {
 	Stopped bool `json:"stopped,omitempty"`
 }
 
-// Restriction is a shard group: the positions of a set of shards, parents
+// restriction is a shard group: the positions of a set of shards, parents
 // with their descendants, read together by one SDF element.
-type Restriction struct {
+type restriction struct {
 	Group  int          `json:"group"`
 	Groups int          `json:"groups"`
-	Shards []ShardState `json:"shards"`
+	Shards []shardState `json:"shards"`
 	// Records counts records claimed so far (bounded mode's record limit).
 	Records int64 `json:"records"`
 	// Done marks a restriction with nothing left to read: a bounded read that
@@ -63,18 +63,18 @@ type Restriction struct {
 	Limit int64 `json:"limit,omitempty"`
 }
 
-func encodeRestriction(r Restriction) ([]byte, error) { return json.Marshal(r) }
+func encodeRestriction(r restriction) ([]byte, error) { return json.Marshal(r) }
 
-func decodeRestriction(b []byte) (Restriction, error) {
-	var r Restriction
+func decodeRestriction(b []byte) (restriction, error) {
+	var r restriction
 	err := json.Unmarshal(b, &r)
 	return r, err
 }
 
 // clone returns a deep copy, so a split's halves never share slices.
-func (r Restriction) clone() Restriction {
+func (r restriction) clone() restriction {
 	c := r
-	c.Shards = make([]ShardState, len(r.Shards))
+	c.Shards = make([]shardState, len(r.Shards))
 	for i, s := range r.Shards {
 		s.Parents = append([]string(nil), s.Parents...)
 		c.Shards[i] = s
@@ -82,7 +82,7 @@ func (r Restriction) clone() Restriction {
 	return c
 }
 
-func (r *Restriction) shard(id string) *ShardState {
+func (r *restriction) shard(id string) *shardState {
 	for i := range r.Shards {
 		if r.Shards[i].ShardID == id {
 			return &r.Shards[i]
@@ -95,7 +95,7 @@ func (r *Restriction) shard(id string) *ShardState {
 // parent known to this group has been read to its end. A parent that is not
 // in the group (the adjacent parent of a merge that lives in another group, or
 // one already past retention) does not block.
-func (r *Restriction) readable(s *ShardState) bool {
+func (r *restriction) readable(s *shardState) bool {
 	if s.Closed || s.Stopped {
 		return false
 	}
@@ -108,7 +108,7 @@ func (r *Restriction) readable(s *ShardState) bool {
 }
 
 // sortShards keeps shard order stable, so encodings and reads are deterministic.
-func (r *Restriction) sortShards() {
+func (r *restriction) sortShards() {
 	sort.Slice(r.Shards, func(i, j int) bool { return r.Shards[i].ShardID < r.Shards[j].ShardID })
 }
 
@@ -117,7 +117,7 @@ type claim struct {
 	kind    claimKind
 	shardID string
 	pos     Position
-	shard   ShardState // for claimAddShard
+	shard   shardState // for claimAddShard
 	wm      int64      // claimRecord: the record's watermark
 	now     int64      // claimCaughtUp: wall-clock millis of the empty read
 }
@@ -133,26 +133,26 @@ const (
 	claimEnded                     // the stream closed the shard at pos.Sequence
 )
 
-// Tracker tracks a shard-group Restriction. It refuses dynamic splits: a
+// tracker tracks a shard-group restriction. It refuses dynamic splits: a
 // group's shards must be read by one element to keep parents before
 // children. It supports the self-checkpoint split (fraction 0), after which
 // the primary is done and the residual holds every position claimed so far.
-type Tracker struct {
-	rest    Restriction
+type tracker struct {
+	rest    restriction
 	bounded bool
 	stopped bool
 	err     error
 }
 
-// NewTracker returns a tracker over a copy of rest; bounded says whether the
+// newTracker returns a tracker over a copy of rest; bounded says whether the
 // read stops by itself (ReadBounded), which decides what a drain keeps.
-func NewTracker(rest Restriction, bounded bool) *Tracker {
-	return &Tracker{rest: rest.clone(), bounded: bounded}
+func newTracker(rest restriction, bounded bool) *tracker {
+	return &tracker{rest: rest.clone(), bounded: bounded}
 }
 
 // TryClaim records a claim (see claimKind); it fails once the tracker has
 // been split or stopped.
-func (t *Tracker) TryClaim(pos any) bool {
+func (t *tracker) TryClaim(pos any) bool {
 	if t.stopped || t.err != nil {
 		return false
 	}
@@ -205,7 +205,7 @@ func (t *Tracker) TryClaim(pos any) bool {
 }
 
 // GetError returns the first invalid claim.
-func (t *Tracker) GetError() error { return t.err }
+func (t *tracker) GetError() error { return t.err }
 
 // TrySplit supports only fraction 0, the self-checkpoint: the primary keeps
 // what was claimed and is done; the residual continues from there.
@@ -213,7 +213,7 @@ func (t *Tracker) GetError() error { return t.err }
 // A bounded read refuses every split: it never needs to checkpoint, and a
 // runner-initiated split of a running shard group only adds a chance to lose
 // or repeat what the group read.
-func (t *Tracker) TrySplit(fraction float64) (primary, residual any, err error) {
+func (t *tracker) TrySplit(fraction float64) (primary, residual any, err error) {
 	if t.bounded || t.stopped || t.rest.Done || fraction > 0 {
 		return nil, nil, nil
 	}
@@ -228,7 +228,7 @@ func (t *Tracker) TrySplit(fraction float64) (primary, residual any, err error) 
 
 // GetProgress reports claimed records as done work and one unit remaining
 // while the group has readable shards; Kinesis gives no cheap backlog size.
-func (t *Tracker) GetProgress() (done, remaining float64) {
+func (t *tracker) GetProgress() (done, remaining float64) {
 	if t.IsDone() {
 		return float64(t.rest.Records), 0
 	}
@@ -237,7 +237,7 @@ func (t *Tracker) GetProgress() (done, remaining float64) {
 
 // IsDone reports whether nothing is left: split away, finished, or every
 // shard closed or stopped.
-func (t *Tracker) IsDone() bool {
+func (t *tracker) IsDone() bool {
 	if t.stopped || t.rest.Done {
 		return true
 	}
@@ -250,10 +250,10 @@ func (t *Tracker) IsDone() bool {
 }
 
 // GetRestriction returns the current restriction.
-func (t *Tracker) GetRestriction() any { return t.rest.clone() }
+func (t *tracker) GetRestriction() any { return t.rest.clone() }
 
 // IsBounded reports whether the read stops by itself.
-func (t *Tracker) IsBounded() bool { return t.bounded }
+func (t *tracker) IsBounded() bool { return t.bounded }
 
 // finish marks the restriction done after a bounded read completed.
-func (t *Tracker) finish() { t.rest.Done = true; t.stopped = true }
+func (t *tracker) finish() { t.rest.Done = true; t.stopped = true }

@@ -10,8 +10,8 @@ import (
 )
 
 func TestTrackerSelfCheckpoint(t *testing.T) {
-	rest := Restriction{Shards: []ShardState{{ShardID: "a"}, {ShardID: "b"}}}
-	tr := NewTracker(rest, false)
+	rest := restriction{Shards: []shardState{{ShardID: "a"}, {ShardID: "b"}}}
+	tr := newTracker(rest, false)
 	for _, c := range []claim{
 		{kind: claimRecord, shardID: "a", pos: Position{"10", -1}, wm: 100},
 		{kind: claimRecord, shardID: "b", pos: Position{"7", 0}, wm: 90},
@@ -28,10 +28,10 @@ func TestTrackerSelfCheckpoint(t *testing.T) {
 	if err != nil || p == nil || r == nil {
 		t.Fatalf("self-checkpoint refused: %v", err)
 	}
-	if !p.(Restriction).Done || !tr.IsDone() {
+	if !p.(restriction).Done || !tr.IsDone() {
 		t.Errorf("primary not done after self-checkpoint: %+v", p)
 	}
-	res := r.(Restriction)
+	res := r.(restriction)
 	if res.Done {
 		t.Errorf("residual done")
 	}
@@ -47,7 +47,7 @@ func TestTrackerSelfCheckpoint(t *testing.T) {
 }
 
 func TestTrackerRejectsBackwardsClaim(t *testing.T) {
-	tr := NewTracker(Restriction{Shards: []ShardState{{ShardID: "a", Last: Position{"10", -1}}}}, false)
+	tr := newTracker(restriction{Shards: []shardState{{ShardID: "a", Last: Position{"10", -1}}}}, false)
 	if tr.TryClaim(claim{kind: claimRecord, shardID: "a", pos: Position{"9", -1}}) {
 		t.Fatal("backwards claim accepted")
 	}
@@ -57,7 +57,7 @@ func TestTrackerRejectsBackwardsClaim(t *testing.T) {
 }
 
 func TestTrackerRecordLimit(t *testing.T) {
-	tr := NewTracker(Restriction{Limit: 2, Shards: []ShardState{{ShardID: "a"}}}, true)
+	tr := newTracker(restriction{Limit: 2, Shards: []shardState{{ShardID: "a"}}}, true)
 	for i, want := range []bool{true, true, false} {
 		got := tr.TryClaim(claim{kind: claimRecord, shardID: "a", pos: Position{string(rune('1' + i)), -1}})
 		if got != want {
@@ -70,7 +70,7 @@ func TestTrackerRecordLimit(t *testing.T) {
 }
 
 func TestRestrictionCoderRoundTrip(t *testing.T) {
-	r := Restriction{Group: 1, Groups: 2, Records: 5, StopAtMillis: 9, Shards: []ShardState{
+	r := restriction{Group: 1, Groups: 2, Records: 5, StopAtMillis: 9, Shards: []shardState{
 		{ShardID: "s1", Parents: []string{"s0"}, Last: Position{"123456789012345678901234567890", 3}, CaughtUp: true, WatermarkMillis: 42},
 	}}
 	b, err := encodeRestriction(r)
@@ -116,7 +116,7 @@ func TestSplitGroupsKeepsLineageTogether(t *testing.T) {
 }
 
 func TestReadableWaitsForParents(t *testing.T) {
-	r := Restriction{Shards: []ShardState{{ShardID: "p"}, {ShardID: "c", Parents: []string{"p", "other-group"}}}}
+	r := restriction{Shards: []shardState{{ShardID: "p"}, {ShardID: "c", Parents: []string{"p", "other-group"}}}}
 	if r.readable(r.shard("c")) {
 		t.Fatal("child readable before its parent closed")
 	}
@@ -148,8 +148,8 @@ func TestCheckpointClosesAncestors(t *testing.T) {
 // a resharded parent.
 func TestApplyCheckpoint(t *testing.T) {
 	// a splits into b and c; b and d merge into e; f is an ancestor of d.
-	shards := func() Restriction {
-		return Restriction{Shards: []ShardState{
+	shards := func() restriction {
+		return restriction{Shards: []shardState{
 			{ShardID: "f"}, {ShardID: "a"}, {ShardID: "b", Parents: []string{"a"}}, {ShardID: "c", Parents: []string{"a"}},
 			{ShardID: "d", Parents: []string{"f"}}, {ShardID: "e", Parents: []string{"b", "d"}},
 		}}

@@ -58,8 +58,8 @@ const tipClockSlack = 5 * time.Second
 
 // initialRestriction builds the single restriction over every shard to read,
 // to be split into groups by splitGroups.
-func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) Restriction {
-	r := Restriction{Groups: cfg.Groups}
+func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) restriction {
+	r := restriction{Groups: cfg.Groups}
 	if cfg.StopAtTip {
 		r.StopAtMillis = nowMillis + tipClockSlack.Milliseconds()
 	}
@@ -68,7 +68,7 @@ func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) 
 		if endingOf(s) != "" && cfg.Start.Type == Latest {
 			continue // nothing new will ever arrive in a closed shard
 		}
-		r.Shards = append(r.Shards, ShardState{
+		r.Shards = append(r.Shards, shardState{
 			ShardID: aws.ToString(s.ShardId),
 			Parents: parentsOf(s),
 			Start:   cfg.Start,
@@ -86,7 +86,7 @@ func initialRestriction(shards []types.Shard, cfg *readConfig, nowMillis int64) 
 // end. A parent with a checkpoint of its own is resumed from it: a replay
 // that starts before the end of a resharded parent (io/checkpoint stores
 // positions up to a replay horizon back) must read the parent's tail again.
-func applyCheckpoint(r *Restriction, cp map[string]Position) {
+func applyCheckpoint(r *restriction, cp map[string]Position) {
 	var closeAncestors func(id string)
 	closeAncestors = func(id string) {
 		s := r.shard(id)
@@ -113,12 +113,12 @@ func applyCheckpoint(r *Restriction, cp map[string]Position) {
 
 // splitGroups deals root shards round-robin into r.Groups groups; every
 // other shard follows its ParentShardId, as KCL assigns merged children.
-func splitGroups(r Restriction) []Restriction {
+func splitGroups(r restriction) []restriction {
 	n := max(r.Groups, 1)
 	group := map[string]int{}
 	roots := 0
-	var assign func(s *ShardState) int
-	assign = func(s *ShardState) int {
+	var assign func(s *shardState) int
+	assign = func(s *shardState) int {
 		if g, ok := group[s.ShardID]; ok {
 			return g
 		}
@@ -138,9 +138,9 @@ func splitGroups(r Restriction) []Restriction {
 	for i := range r.Shards {
 		assign(&r.Shards[i])
 	}
-	out := make([]Restriction, n)
+	out := make([]restriction, n)
 	for i := range out {
-		out[i] = Restriction{Group: i, Groups: n, StopAtMillis: r.StopAtMillis, Limit: r.Limit}
+		out[i] = restriction{Group: i, Groups: n, StopAtMillis: r.StopAtMillis, Limit: r.Limit}
 	}
 	for _, s := range r.Shards {
 		g := group[s.ShardID]
@@ -154,7 +154,7 @@ func splitGroups(r Restriction) []Restriction {
 
 // newlyEnded returns the group's shards that the listing shows closed by the
 // stream but that the group still thinks open, with their ending sequence.
-func newlyEnded(r *Restriction, listing []types.Shard) map[string]string {
+func newlyEnded(r *restriction, listing []types.Shard) map[string]string {
 	out := map[string]string{}
 	for _, s := range listing {
 		if rs := r.shard(aws.ToString(s.ShardId)); rs != nil && rs.Ending == "" && endingOf(s) != "" {
@@ -166,14 +166,14 @@ func newlyEnded(r *Restriction, listing []types.Shard) map[string]string {
 
 // newChildren returns shards from the listing that descend (by
 // ParentShardId) from a shard of r and are not yet in r, sorted.
-func newChildren(r *Restriction, listing []types.Shard) []ShardState {
-	var out []ShardState
+func newChildren(r *restriction, listing []types.Shard) []shardState {
+	var out []shardState
 	for _, s := range listing {
 		id := aws.ToString(s.ShardId)
 		if r.shard(id) != nil || s.ParentShardId == nil || r.shard(*s.ParentShardId) == nil {
 			continue
 		}
-		out = append(out, ShardState{
+		out = append(out, shardState{
 			ShardID: id,
 			Parents: parentsOf(s),
 			Start:   StartPosition{Type: TrimHorizon}, // a child is read whole

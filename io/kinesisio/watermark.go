@@ -108,7 +108,7 @@ func (p WatermarkPolicy) stamp(fn TimestampFn, data []byte, arrival, now time.Ti
 }
 
 // shardWatermark is a shard's contribution to its group's watermark at now.
-func (p WatermarkPolicy) shardWatermark(s *ShardState, idleLag time.Duration) int64 {
+func (p WatermarkPolicy) shardWatermark(s *shardState, idleLag time.Duration) int64 {
 	if !s.CaughtUp {
 		return s.WatermarkMillis
 	}
@@ -126,7 +126,7 @@ func (p WatermarkPolicy) shardWatermark(s *ShardState, idleLag time.Duration) in
 
 // groupWatermark is the minimum over the group's open shards; ok=false when
 // no shard is open (the previous watermark stands).
-func (p WatermarkPolicy) groupWatermark(r *Restriction, idleLag time.Duration) (wm int64, ok bool) {
+func (p WatermarkPolicy) groupWatermark(r *restriction, idleLag time.Duration) (wm int64, ok bool) {
 	for i := range r.Shards {
 		s := &r.Shards[i]
 		if s.Closed || s.Stopped || !r.readable(s) && s.Last.IsZero() {
@@ -140,16 +140,16 @@ func (p WatermarkPolicy) groupWatermark(r *Restriction, idleLag time.Duration) (
 	return wm, ok
 }
 
-// WatermarkEstimator is the read's manual, monotonic watermark estimator.
-type WatermarkEstimator struct {
+// watermarkEstimator is the read's manual, monotonic watermark estimator.
+type watermarkEstimator struct {
 	State int64
 }
 
 // CurrentWatermark returns the estimate.
-func (e *WatermarkEstimator) CurrentWatermark() time.Time { return time.UnixMilli(e.State) }
+func (e *watermarkEstimator) CurrentWatermark() time.Time { return time.UnixMilli(e.State) }
 
 // advance moves the estimate forward only.
-func (e *WatermarkEstimator) advance(ms int64) {
+func (e *watermarkEstimator) advance(ms int64) {
 	if ms > e.State {
 		e.State = ms
 	}
