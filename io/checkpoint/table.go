@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/deliverypipe/deliverypipe/io/dynamodbio"
 	"github.com/deliverypipe/deliverypipe/io/kinesisio"
 )
 
@@ -51,13 +51,10 @@ func NewTable(client *dynamodb.Client, name string) *Table {
 	return &Table{client: client, name: name}
 }
 
-// tableWait bounds the wait for a new table to become ACTIVE.
-const tableWait = 2 * time.Minute
-
 // Ensure creates the table (stream S, shard_id S; on-demand billing) if it
 // does not exist and waits until it is ACTIVE.
 func (t *Table) Ensure(ctx context.Context) error {
-	_, err := t.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+	err := dynamodbio.EnsureTable(ctx, t.client, &dynamodb.CreateTableInput{
 		TableName: aws.String(t.name),
 		AttributeDefinitions: []types.AttributeDefinition{
 			{AttributeName: aws.String("stream"), AttributeType: types.ScalarAttributeTypeS},
@@ -69,15 +66,8 @@ func (t *Table) Ensure(ctx context.Context) error {
 		},
 		BillingMode: types.BillingModePayPerRequest,
 	})
-	var inUse *types.ResourceInUseException
-	if err != nil && !errors.As(err, &inUse) {
-		return fmt.Errorf("checkpoint: create table %s: %w", t.name, err)
-	}
-	waiter := dynamodb.NewTableExistsWaiter(t.client, func(o *dynamodb.TableExistsWaiterOptions) {
-		o.MinDelay, o.MaxDelay = 500*time.Millisecond, 5*time.Second
-	})
-	if err := waiter.Wait(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(t.name)}, tableWait); err != nil {
-		return fmt.Errorf("checkpoint: wait for table %s: %w", t.name, err)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
 	}
 	return nil
 }
