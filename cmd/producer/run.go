@@ -66,7 +66,7 @@ func produce(ctx context.Context, o options, stdout, stderr io.Writer) (summary,
 		} else if err := checkStream(ctx, client, o.stream, cfg.Region); err != nil {
 			return sum, err
 		}
-		w = kinesisio.NewWriter(client, o.stream, kinesisio.WithWriterMaxAttempts(o.maxAttempts))
+		w = kinesisio.NewWriter(client, o.stream, kinesisio.WithMaxAttempts(o.maxAttempts))
 	}
 	var file *bufio.Writer
 	closeFile := func() error { return nil }

@@ -21,25 +21,12 @@ func init() {
 	register.Function1x1(HashPartitionKey)
 }
 
-// WriteOption configures Write.
-type WriteOption func(*putWriteConfig)
-
-type putWriteConfig struct {
-	keyFn       func([]byte) string
-	maxAttempts int
-}
-
-// WithWritePartitionKey sets the function that derives the partition key of a
-// PCollection<[]byte> element (default HashPartitionKey). Register it with
-// register.Function1x1 so workers can find it.
-func WithWritePartitionKey(fn func([]byte) string) WriteOption {
-	return func(c *putWriteConfig) { c.keyFn = fn }
-}
-
-// WithWriteMaxAttempts bounds the PutRecords attempts per batch (default 10);
-// past it the bundle fails, and the runner retries it.
-func WithWriteMaxAttempts(n int) WriteOption {
-	return func(c *putWriteConfig) { c.maxAttempts = n }
+// WithPartitionKey sets the function Write derives the partition key of a
+// PCollection<[]byte> element with (default HashPartitionKey). Register it
+// with register.Function1x1 so workers can find it. A Writer takes the key
+// with each record and ignores it.
+func WithPartitionKey(fn func([]byte) string) WriteOption {
+	return func(c *writeConfig) { c.keyFn = fn }
 }
 
 // HashPartitionKey is the default partition key of a []byte element: the hex
@@ -53,7 +40,8 @@ func HashPartitionKey(data []byte) string {
 // Write sends every element of col to the Kinesis stream (name or ARN) with
 // batched PutRecords calls, retrying refused entries (see Writer). col is a
 // PCollection<KV<string, []byte>>, whose key is the partition key, or a
-// PCollection<[]byte>, keyed by WithWritePartitionKey. Each bundle is flushed
+// PCollection<[]byte>, keyed by WithPartitionKey. Of the WriteOptions,
+// WithBackoff is the Writer's only: Write's workers use the default. Each bundle is flushed
 // before it commits, so a committed bundle is in the stream; a retried bundle
 // may write its records again (at-least-once).
 //
@@ -62,10 +50,7 @@ func HashPartitionKey(data []byte) string {
 // environment and profile settings.
 func Write(s beam.Scope, stream string, col beam.PCollection, opts ...WriteOption) {
 	s = s.Scope("kinesisio.Write")
-	cfg := putWriteConfig{keyFn: HashPartitionKey, maxAttempts: 10}
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newWriteConfig(opts)
 	t := col.Type()
 	switch {
 	case typex.IsKV(t) && t.Components()[0].Type() == reflectx.String && t.Components()[1].Type() == reflectx.ByteSlice:
@@ -119,7 +104,7 @@ func (fn *putWriteFn) Setup(ctx context.Context) error {
 // StartBundle starts from an empty buffer, so records of a failed bundle are
 // not sent with the next one.
 func (fn *putWriteFn) StartBundle(context.Context) {
-	fn.w = NewWriter(fn.client, fn.Stream, WithWriterMaxAttempts(fn.MaxAttempts))
+	fn.w = NewWriter(fn.client, fn.Stream, WithMaxAttempts(fn.MaxAttempts))
 }
 
 func (fn *putWriteFn) ProcessElement(ctx context.Context, key string, data []byte) error {

@@ -156,7 +156,7 @@ func TestWriteBeam(t *testing.T) {
 		{
 			name: "bytes with a key function",
 			build: func(s beam.Scope, stream string) {
-				kinesisio.Write(s, stream, beam.CreateList(s, payloads), kinesisio.WithWritePartitionKey(putOrderKey))
+				kinesisio.Write(s, stream, beam.CreateList(s, payloads), kinesisio.WithPartitionKey(putOrderKey))
 			},
 			key: putOrderKey,
 		},

@@ -35,25 +35,37 @@ type PutAPI interface {
 	PutRecords(ctx context.Context, in *kinesis.PutRecordsInput, optFns ...func(*kinesis.Options)) (*kinesis.PutRecordsOutput, error)
 }
 
-// WriterOption configures a Writer.
-type WriterOption func(*putConfig)
+// WriteOption configures Write and NewWriter: one family for both, as Read
+// and ReadBounded share ReadOption.
+type WriteOption func(*writeConfig)
 
-type putConfig struct {
+type writeConfig struct {
+	keyFn       func([]byte) string
 	maxAttempts int
 	backoff     retry.BackoffDelayer
 }
 
-// WithWriterMaxAttempts bounds the PutRecords attempts per batch (default 10);
-// entries still failing after the last attempt make Flush fail with a *PutError.
-func WithWriterMaxAttempts(n int) WriterOption {
-	return func(c *putConfig) { c.maxAttempts = max(1, n) }
+func newWriteConfig(opts []WriteOption) writeConfig {
+	cfg := writeConfig{keyFn: HashPartitionKey, maxAttempts: 10, backoff: putJitter{base: 100 * time.Millisecond, cap: 5 * time.Second}}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	return cfg
 }
 
-// WithWriterBackoff replaces the delay between attempts (any of the AWS SDK's
-// retry.BackoffDelayer implementations fits). The default is exponential
-// backoff with full jitter: uniform in [0, min(5 s, 100 ms × 2^(attempt-1))).
-func WithWriterBackoff(b retry.BackoffDelayer) WriterOption {
-	return func(c *putConfig) { c.backoff = b }
+// WithMaxAttempts bounds the PutRecords attempts per batch (default 10).
+// Entries still failing after the last attempt make a Writer's Flush fail
+// with a *PutError, and Write's bundle fail, so the runner retries it.
+func WithMaxAttempts(n int) WriteOption {
+	return func(c *writeConfig) { c.maxAttempts = max(1, n) }
+}
+
+// WithBackoff replaces a Writer's delay between attempts (any of the AWS
+// SDK's retry.BackoffDelayer implementations fits). The default is
+// exponential backoff with full jitter: uniform in
+// [0, min(5 s, 100 ms × 2^(attempt-1))).
+func WithBackoff(b retry.BackoffDelayer) WriteOption {
+	return func(c *writeConfig) { c.backoff = b }
 }
 
 // WriterStats counts what a Writer has done.
@@ -109,19 +121,15 @@ func (e *PutError) Unwrap() error { return e.Err }
 type Writer struct {
 	client   PutAPI
 	stream   string
-	cfg      putConfig
+	cfg      writeConfig
 	buf      []types.PutRecordsRequestEntry
 	bufBytes int
 	stats    WriterStats
 }
 
 // NewWriter returns a Writer for stream, a stream name or ARN.
-func NewWriter(client PutAPI, stream string, opts ...WriterOption) *Writer {
-	cfg := putConfig{maxAttempts: 10, backoff: putJitter{base: 100 * time.Millisecond, cap: 5 * time.Second}}
-	for _, o := range opts {
-		o(&cfg)
-	}
-	return &Writer{client: client, stream: stream, cfg: cfg}
+func NewWriter(client PutAPI, stream string, opts ...WriteOption) *Writer {
+	return &Writer{client: client, stream: stream, cfg: newWriteConfig(opts)}
 }
 
 // Stats returns the counters so far.

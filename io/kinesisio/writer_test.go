@@ -190,9 +190,9 @@ func TestWriter(t *testing.T) {
 			ctx := context.Background()
 			fake := &putFake{script: tc.script}
 			backoff := &putNoWait{}
-			opts := []WriterOption{WithWriterBackoff(backoff)}
+			opts := []WriteOption{WithBackoff(backoff)}
 			if tc.maxAttempts > 0 {
-				opts = append(opts, WithWriterMaxAttempts(tc.maxAttempts))
+				opts = append(opts, WithMaxAttempts(tc.maxAttempts))
 			}
 			w := NewWriter(fake, "s1", opts...)
 			var err error
