@@ -54,18 +54,9 @@ func NewTable(client *dynamodb.Client, name string) *Table {
 // Ensure creates the table (stream S, shard_id S; on-demand billing) if it
 // does not exist and waits until it is ACTIVE.
 func (t *Table) Ensure(ctx context.Context) error {
-	err := dynamodbio.EnsureTable(ctx, t.client, &dynamodb.CreateTableInput{
-		TableName: aws.String(t.name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("stream"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("shard_id"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("stream"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("shard_id"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	})
+	err := dynamodbio.EnsureTable(ctx, t.client, dynamodbio.OnDemandTable(t.name,
+		dynamodbio.Key{Name: "stream", Type: types.ScalarAttributeTypeS, Role: types.KeyTypeHash},
+		dynamodbio.Key{Name: "shard_id", Type: types.ScalarAttributeTypeS, Role: types.KeyTypeRange}))
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}

@@ -66,32 +66,20 @@ func setup(t *testing.T) *dynamodb.Client {
 // test and returns its name.
 func versionedTable(t *testing.T, c *dynamodb.Client) string {
 	t.Helper()
-	return ensureTestTable(t, c, []keyAttribute{{"pk", types.ScalarAttributeTypeS, types.KeyTypeHash}, {"sk", types.ScalarAttributeTypeN, types.KeyTypeRange}})
+	return ensureTestTable(t, c, Key{"pk", types.ScalarAttributeTypeS, types.KeyTypeHash}, Key{"sk", types.ScalarAttributeTypeN, types.KeyTypeRange})
 }
 
 // forwardTable creates a table keyed like statusItem (order_id S) for the
 // test and returns its name.
 func forwardTable(t *testing.T, c *dynamodb.Client) string {
 	t.Helper()
-	return ensureTestTable(t, c, []keyAttribute{{"order_id", types.ScalarAttributeTypeS, types.KeyTypeHash}})
+	return ensureTestTable(t, c, Key{"order_id", types.ScalarAttributeTypeS, types.KeyTypeHash})
 }
 
-// keyAttribute is one key attribute of a test table.
-type keyAttribute struct {
-	name string
-	typ  types.ScalarAttributeType
-	key  types.KeyType
-}
-
-func ensureTestTable(t *testing.T, c *dynamodb.Client, keys []keyAttribute) string {
+func ensureTestTable(t *testing.T, c *dynamodb.Client, keys ...Key) string {
 	t.Helper()
 	table := tableName(t)
-	in := &dynamodb.CreateTableInput{TableName: aws.String(table), BillingMode: types.BillingModePayPerRequest}
-	for _, k := range keys {
-		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(k.name), AttributeType: k.typ})
-		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(k.name), KeyType: k.key})
-	}
-	if err := EnsureTable(context.Background(), c, in); err != nil {
+	if err := EnsureTable(context.Background(), c, OnDemandTable(table, keys...)); err != nil {
 		t.Fatal(err)
 	}
 	return table

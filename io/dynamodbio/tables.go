@@ -6,12 +6,33 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // tableWait bounds the wait for a new table to become ACTIVE.
 const tableWait = 5 * time.Minute
+
+// Key is one key attribute of a table: its name, its scalar type and its
+// role (types.KeyTypeHash for the partition key, types.KeyTypeRange for the
+// sort key).
+type Key struct {
+	Name string
+	Type types.ScalarAttributeType
+	Role types.KeyType
+}
+
+// OnDemandTable is the definition of a table named name with keys, billed on
+// demand (PAY_PER_REQUEST), for EnsureTable.
+func OnDemandTable(name string, keys ...Key) *dynamodb.CreateTableInput {
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name), BillingMode: types.BillingModePayPerRequest}
+	for _, k := range keys {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, types.AttributeDefinition{AttributeName: aws.String(k.Name), AttributeType: k.Type})
+		in.KeySchema = append(in.KeySchema, types.KeySchemaElement{AttributeName: aws.String(k.Name), KeyType: k.Role})
+	}
+	return in
+}
 
 // EnsureTable creates the table that in describes if it does not exist (an
 // existing table is left as it is, whatever its schema), and waits until it

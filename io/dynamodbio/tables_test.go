@@ -2,6 +2,8 @@ package dynamodbio
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,12 +15,7 @@ func TestEnsureTable(t *testing.T) {
 	c := setup(t)
 	ctx := context.Background()
 	table := tableName(t)
-	in := &dynamodb.CreateTableInput{
-		TableName:            aws.String(table),
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("id"), KeyType: types.KeyTypeHash}},
-		BillingMode:          types.BillingModePayPerRequest,
-	}
+	in := OnDemandTable(table, Key{"id", types.ScalarAttributeTypeS, types.KeyTypeHash}, Key{"at", types.ScalarAttributeTypeN, types.KeyTypeRange})
 	// Twice: an existing table is not an error.
 	for range 2 {
 		if err := EnsureTable(ctx, c, in); err != nil {
@@ -32,8 +29,19 @@ func TestEnsureTable(t *testing.T) {
 	if d.Table.TableStatus != types.TableStatusActive {
 		t.Errorf("status %s, want ACTIVE", d.Table.TableStatus)
 	}
-	if len(d.Table.KeySchema) != 1 || *d.Table.KeySchema[0].AttributeName != "id" || d.Table.KeySchema[0].KeyType != types.KeyTypeHash {
-		t.Errorf("key schema %+v, want id HASH", d.Table.KeySchema)
+	var got []string
+	attrTypes := map[string]types.ScalarAttributeType{}
+	for _, a := range d.Table.AttributeDefinitions {
+		attrTypes[*a.AttributeName] = a.AttributeType
+	}
+	for _, k := range d.Table.KeySchema {
+		got = append(got, fmt.Sprintf("%s %s %s", *k.AttributeName, attrTypes[*k.AttributeName], k.KeyType))
+	}
+	if want := []string{"id S HASH", "at N RANGE"}; !slices.Equal(got, want) {
+		t.Errorf("keys %q, want %q", got, want)
+	}
+	if d.Table.BillingModeSummary == nil || d.Table.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
+		t.Errorf("billing mode summary %+v, want PAY_PER_REQUEST", d.Table.BillingModeSummary)
 	}
 }
 

@@ -40,10 +40,10 @@ func HashPartitionKey(data []byte) string {
 // Write sends every element of col to the Kinesis stream (name or ARN) with
 // batched PutRecords calls, retrying refused entries (see Writer). col is a
 // PCollection<KV<string, []byte>>, whose key is the partition key, or a
-// PCollection<[]byte>, keyed by WithPartitionKey. Of the WriteOptions,
-// WithBackoff is the Writer's only: Write's workers use the default. Each bundle is flushed
-// before it commits, so a committed bundle is in the stream; a retried bundle
-// may write its records again (at-least-once).
+// PCollection<[]byte>, keyed by WithPartitionKey (WithBackoff applies to a
+// Writer only: Write's workers use the default backoff). Each bundle is
+// flushed before it commits, so a committed bundle is in the stream; a
+// retried bundle may write its records again (at-least-once).
 //
 // The AWS client comes from config.LoadDefaultConfig on the worker: region,
 // credentials and endpoint (AWS_ENDPOINT_URL_KINESIS) from the standard

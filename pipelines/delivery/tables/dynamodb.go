@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -16,18 +15,9 @@ import (
 // its id), sort key sk (N, the window start in Unix ms), on-demand billing.
 // dynamodbio.UpsertVersioned writes it with the pane attribute "pane".
 func KPITable(name string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
-			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
-			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	}
+	return dynamodbio.OnDemandTable(name,
+		dynamodbio.Key{Name: "pk", Type: types.ScalarAttributeTypeS, Role: types.KeyTypeHash},
+		dynamodbio.Key{Name: "sk", Type: types.ScalarAttributeTypeN, Role: types.KeyTypeRange})
 }
 
 // StatusTable is the definition of the order status table named name:
@@ -36,16 +26,7 @@ func KPITable(name string) *dynamodb.CreateTableInput {
 // picked_up 3, delivered and cancelled 4) and the event time in
 // event_time_ms.
 func StatusTable(name string) *dynamodb.CreateTableInput {
-	return &dynamodb.CreateTableInput{
-		TableName: aws.String(name),
-		AttributeDefinitions: []types.AttributeDefinition{
-			{AttributeName: aws.String("order_id"), AttributeType: types.ScalarAttributeTypeS},
-		},
-		KeySchema: []types.KeySchemaElement{
-			{AttributeName: aws.String("order_id"), KeyType: types.KeyTypeHash},
-		},
-		BillingMode: types.BillingModePayPerRequest,
-	}
+	return dynamodbio.OnDemandTable(name, dynamodbio.Key{Name: "order_id", Type: types.ScalarAttributeTypeS, Role: types.KeyTypeHash})
 }
 
 // EnsureKPITable creates the window KPI table (KPITable) if it does not
